@@ -1,0 +1,316 @@
+"""The vocabulary of random distributions a scenario may use.
+
+Every random quantity in a scenario (a dwell time, a bank's latency, the size
+of an installment) is written as one of these tables, tagged by ``kind``::
+
+    dwell_min = { kind = "lognormal", median = 12, p95 = 90 }
+    stop_latency_min = 3            # a bare number is a constant
+
+All quantities fraudsim draws are non-negative (times, counts, amounts), so
+every distribution is validated to have non-negative support. Each model
+offers ``sample(rng, n)`` (vectorised draws from a numpy Generator) and
+``mean()`` (the analytic mean, used by verification and documentation).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Self
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+FloatArray = NDArray[np.float64]
+
+# z-value of the 95th percentile of the standard normal distribution.
+_Z95 = 1.6448536269514722
+
+
+class _Dist(BaseModel):
+    """Common configuration: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw ``n`` independent values."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        """Return the analytic mean."""
+        raise NotImplementedError
+
+
+class Constant(_Dist):
+    """Always the same value (a scripted latency, a fixed amount)."""
+
+    kind: Literal["constant"] = "constant"
+    value: float = Field(ge=0)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Return ``n`` copies of the value; the generator is not touched."""
+        return np.full(n, self.value, dtype=np.float64)
+
+    def mean(self) -> float:
+        """Return the value."""
+        return self.value
+
+
+class Exponential(_Dist):
+    """Memoryless waiting time with the given mean (Poisson-process gaps)."""
+
+    kind: Literal["exponential"]
+    mean_value: float = Field(gt=0, alias="mean")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw exponential values."""
+        return rng.exponential(self.mean_value, n)
+
+    def mean(self) -> float:
+        """Return the configured mean."""
+        return self.mean_value
+
+
+class Lognormal(_Dist):
+    """Right-skewed quantity given by median and 95th percentile, or mean and sd.
+
+    Published figures usually give a typical value and a bad case, so
+    ``median``/``p95`` is the natural form; ``mean``/``sd`` is accepted too.
+    """
+
+    kind: Literal["lognormal"]
+    median: float | None = Field(default=None, gt=0)
+    p95: float | None = Field(default=None, gt=0)
+    mean_value: float | None = Field(default=None, gt=0, alias="mean")
+    sd: float | None = Field(default=None, gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_parametrisation(self) -> Self:
+        by_quantiles = self.median is not None and self.p95 is not None
+        by_moments = self.mean_value is not None and self.sd is not None
+        if by_quantiles == by_moments:
+            raise ValueError("give either median and p95, or mean and sd (exactly one pair)")
+        if by_quantiles and self.p95 is not None and self.median is not None:
+            if self.p95 <= self.median:
+                raise ValueError("p95 must be greater than median")
+        return self
+
+    def params(self) -> tuple[float, float]:
+        """Return (mu, sigma) of the underlying normal distribution."""
+        if self.median is not None and self.p95 is not None:
+            return math.log(self.median), math.log(self.p95 / self.median) / _Z95
+        assert self.mean_value is not None and self.sd is not None
+        sigma2 = math.log1p((self.sd / self.mean_value) ** 2)
+        return math.log(self.mean_value) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw lognormal values."""
+        mu, sigma = self.params()
+        return rng.lognormal(mu, sigma, n)
+
+    def mean(self) -> float:
+        """Return exp(mu + sigma^2 / 2)."""
+        mu, sigma = self.params()
+        return math.exp(mu + sigma * sigma / 2)
+
+
+class Gamma(_Dist):
+    """Gamma distribution by shape and scale, or by mean and sd."""
+
+    kind: Literal["gamma"]
+    shape: float | None = Field(default=None, gt=0)
+    scale: float | None = Field(default=None, gt=0)
+    mean_value: float | None = Field(default=None, gt=0, alias="mean")
+    sd: float | None = Field(default=None, gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_parametrisation(self) -> Self:
+        by_shape = self.shape is not None and self.scale is not None
+        by_moments = self.mean_value is not None and self.sd is not None
+        if by_shape == by_moments:
+            raise ValueError("give either shape and scale, or mean and sd (exactly one pair)")
+        return self
+
+    def params(self) -> tuple[float, float]:
+        """Return (shape, scale)."""
+        if self.shape is not None and self.scale is not None:
+            return self.shape, self.scale
+        assert self.mean_value is not None and self.sd is not None
+        shape = (self.mean_value / self.sd) ** 2
+        return shape, self.mean_value / shape
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw gamma values."""
+        shape, scale = self.params()
+        return rng.gamma(shape, scale, n)
+
+    def mean(self) -> float:
+        """Return shape * scale."""
+        shape, scale = self.params()
+        return shape * scale
+
+
+class Uniform(_Dist):
+    """Equally likely anywhere in [low, high]."""
+
+    kind: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw uniform values."""
+        return rng.uniform(self.low, self.high, n)
+
+    def mean(self) -> float:
+        """Return the midpoint."""
+        return (self.low + self.high) / 2
+
+
+class Triangular(_Dist):
+    """Expert guess: lowest, most likely and highest value."""
+
+    kind: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("need low <= mode <= high with low < high")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw triangular values."""
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    def mean(self) -> float:
+        """Return (low + mode + high) / 3."""
+        return (self.low + self.mode + self.high) / 3
+
+
+class Empirical(_Dist):
+    """A finite set of observed values with weights (normalised to sum 1)."""
+
+    kind: Literal["empirical"]
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> Self:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("weights must have one entry per value")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def probabilities(self) -> FloatArray:
+        """Return the normalised weights."""
+        if self.weights is None:
+            return np.full(len(self.values), 1.0 / len(self.values))
+        w = np.asarray(self.weights, dtype=np.float64)
+        return w / w.sum()
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Draw values with replacement according to the weights."""
+        idx = rng.choice(len(self.values), size=n, p=self.probabilities())
+        return np.asarray(self.values, dtype=np.float64)[idx]
+
+    def mean(self) -> float:
+        """Return the weighted mean."""
+        return float(np.dot(self.probabilities(), np.asarray(self.values)))
+
+
+class Component(BaseModel):
+    """One part of a mixture: its weight and its distribution."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    weight: float = Field(gt=0, le=1)
+    dist: Distribution
+
+
+class Mixture(_Dist):
+    """A population of groups, e.g. fast reporters and a long tail.
+
+    Weights must sum to 1: a mixture that silently renormalised would hide a
+    typo in a published share.
+    """
+
+    kind: Literal["mixture"]
+    components: list[Component] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> Self:
+        total = sum(c.weight for c in self.components)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"component weights must sum to 1 (they sum to {total:g})")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """Pick a component per draw, then draw from it."""
+        weights = np.asarray([c.weight for c in self.components])
+        which = rng.choice(len(self.components), size=n, p=weights / weights.sum())
+        out = np.empty(n, dtype=np.float64)
+        for k, comp in enumerate(self.components):
+            mask = which == k
+            out[mask] = comp.dist.sample(rng, int(mask.sum()))
+        return out
+
+    def mean(self) -> float:
+        """Return the weighted mean of the component means."""
+        return sum(c.weight * c.dist.mean() for c in self.components)
+
+
+def _number_is_constant(value: Any) -> Any:
+    """Let ``latency_min = 3`` stand for ``{ kind = "constant", value = 3 }``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"kind": "constant", "value": value}
+    if isinstance(value, dict) and "kind" not in value and "value" in value:
+        return {"kind": "constant", **value}
+    return value
+
+
+Distribution = Annotated[
+    Constant | Exponential | Lognormal | Gamma | Uniform | Triangular | Empirical | Mixture,
+    BeforeValidator(_number_is_constant),
+    Field(discriminator="kind"),
+]
+"""Any distribution of the vocabulary; a bare number is a constant."""
+
+Component.model_rebuild()
+Mixture.model_rebuild()
+
+
+def as_count(values: FloatArray) -> NDArray[np.int64]:
+    """Turn draws into counts of at least one (installments, fan-out).
+
+    Counts are drawn from the same vocabulary as times; they are rounded to
+    the nearest integer and floored at 1, because a victim who pays has paid
+    at least once and a mule who forwards sends at least one transfer.
+    """
+    return np.maximum(1, np.rint(values)).astype(np.int64)
+
+
+def as_fen(values: FloatArray) -> NDArray[np.int64]:
+    """Turn amount draws into whole fen, at least 1 fen."""
+    return np.maximum(1, np.rint(values)).astype(np.int64)

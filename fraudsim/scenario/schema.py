@@ -1,0 +1,231 @@
+"""The scenario: everything one simulation run needs, validated and immutable.
+
+A scenario file (TOML) is parsed into :class:`Scenario`. Field-level rules
+(types, ranges, unknown keys) are checked by pydantic; rules that relate one
+part of the file to another (shares summing to 1, a bank naming an existing
+region) are checked by :func:`cross_problems`, which works on plain data so
+that the loader can report them together with field errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self
+
+from pydantic import Field, model_validator
+
+from fraudsim.scenario.distributions import Distribution
+from fraudsim.scenario.network import Bank, CrossRegion, MuleNetwork, Region, _prob
+from fraudsim.scenario.response import EarlyWarning, Response
+from fraudsim.scenario.staffing import HOURS_PER_WEEK, Frozen
+
+SHARE_TOLERANCE = 1e-6
+
+
+class TimeSettings(Frozen):
+    """Simulated period. Time runs in minutes from Monday 00:00 of week one."""
+
+    horizon_days: float = Field(gt=0, description="Days during which scam contacts arrive.")
+    drain_days: float = Field(
+        ge=0,
+        description="Extra days simulated after the horizon, with no new contacts, so that "
+        "cases can play out; money still moving at the end is reported as in flight.",
+    )
+    resource_bin_min: float = Field(
+        default=60.0, gt=0, description="Width of the time bins of resources.parquet."
+    )
+
+
+class Contacts(Frozen):
+    """Scam contacts: a non-homogeneous Poisson process over the week."""
+
+    rate_per_hour: float = Field(
+        ge=0, description="Mean number of scam contacts per hour over the week."
+    )
+    hourly_profile: list[float] = Field(
+        default=[1.0] * 24,
+        min_length=24,
+        max_length=24,
+        description="Relative intensity of each hour of the day (24 values).",
+    )
+    daily_profile: list[float] = Field(
+        default=[1.0] * 7,
+        min_length=7,
+        max_length=7,
+        description="Relative intensity of each weekday, Monday first (7 values).",
+    )
+    interception_share: float = _prob(
+        "Share of contacts blocked by call interception before they reach anyone."
+    )
+
+    @model_validator(mode="after")
+    def _profiles_non_negative(self) -> Self:
+        if min(self.hourly_profile) < 0 or min(self.daily_profile) < 0:
+            raise ValueError("profile values must be non-negative")
+        if sum(self.hourly_profile) <= 0 or sum(self.daily_profile) <= 0:
+            raise ValueError("profiles must not be all zero")
+        return self
+
+    def weekly_rates(self) -> list[float]:
+        """Return contacts per hour for each of the 168 hours of the week.
+
+        The profiles are relative; they are normalised so that the mean over
+        the week equals ``rate_per_hour``.
+        """
+        raw = [d * h for d in self.daily_profile for h in self.hourly_profile]
+        scale = self.rate_per_hour * HOURS_PER_WEEK / sum(raw)
+        return [r * scale for r in raw]
+
+
+class ScamType(Frozen):
+    """A kind of scam (customer-service impersonation, investment, ...)."""
+
+    share: float = _prob("Share of contacts that are of this type.")
+    hook_prob: float = _prob("Probability a contact that reaches someone hooks a victim.")
+    grooming_min: Distribution = Field(description="Minutes from contact to the first payment.")
+    installments: Distribution = Field(description="Number of payments (rounded, at least 1).")
+    installment_fen: Distribution = Field(
+        description="Size of each payment in fen (1 yuan = 100 fen); heavy-tailed."
+    )
+    installment_gap_min: Distribution = Field(description="Minutes between payments.")
+    realisation_min: Distribution = Field(
+        description="Minutes from the first payment until the victim realises the fraud."
+    )
+    self_stop_prob: float = _prob(
+        "Probability the victim stops paying on realising (otherwise, e.g. under remote "
+        "control or pressure, payments go on until someone intervenes)."
+    )
+    report_prob: float = _prob("Probability the victim reports to the police.")
+
+
+class Victims(Frozen):
+    """Behaviour shared by all victims."""
+
+    report_lag_min: Distribution = Field(
+        description="Minutes from realising to calling the police (a mixture gives a fast "
+        "group and a long tail)."
+    )
+
+
+class ScriptedCase(Frozen):
+    """A case given exactly, for replays of real cases (e.g. Xiamen 2023)."""
+
+    contact_min: float = Field(ge=0, description="Minute of the scam contact.")
+    scam_type: str = Field(description="One of [scam_types].")
+    region: str = Field(description="Victim's region; one of [regions].")
+    grooming_min: float = Field(ge=0, description="Minutes from contact to first payment.")
+    installments_fen: list[int] = Field(
+        min_length=1, description="The payments, in fen, in order."
+    )
+    gap_min: float = Field(default=0.0, ge=0, description="Minutes between payments.")
+    realisation_min: float = Field(ge=0, description="Minutes from first payment to realising.")
+    self_stop: bool = Field(default=True, description="Victim stops paying on realising.")
+    reports: bool = Field(description="Whether the victim reports.")
+    report_lag_min: float = Field(default=0.0, ge=0, description="Minutes to the report.")
+
+    @model_validator(mode="after")
+    def _positive_payments(self) -> Self:
+        if any(a <= 0 for a in self.installments_fen):
+            raise ValueError("installments_fen must be positive amounts")
+        return self
+
+
+class Scenario(Frozen):
+    """A complete, validated scenario. Immutable once built."""
+
+    name: str = Field(description="Short name, used in results.")
+    description: str = Field(default="", description="What the scenario represents.")
+    cites: list[str] = Field(
+        default=[], description="Ids of the seed facts (seeds/*.toml) the scenario rests on."
+    )
+    seed: int = Field(ge=0, description="Root seed of every random stream.")
+    time: TimeSettings
+    contacts: Contacts
+    scam_types: dict[str, ScamType] = Field(min_length=1)
+    victims: Victims
+    regions: dict[str, Region] = Field(min_length=1)
+    cross_region: CrossRegion
+    banks: dict[str, Bank] = Field(min_length=1)
+    mule_network: MuleNetwork
+    response: Response
+    early_warning: EarlyWarning
+    scripted_cases: list[ScriptedCase] = Field(
+        default=[], description="Cases given exactly, added to the random ones."
+    )
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        problems = cross_problems(self.model_dump(by_alias=True))
+        if problems:
+            raise ValueError("; ".join(f"{'.'.join(p)}: {m}" for p, m in problems))
+        return self
+
+
+Problem = tuple[tuple[str, ...], str]
+"""A problem found: the key path and what is wrong."""
+
+
+def _names(raw: Mapping[str, Any], key: str) -> set[str] | None:
+    table = raw.get(key)
+    return set(table) if isinstance(table, Mapping) else None
+
+
+def _share_sum(table: Any, field: str, path: tuple[str, ...]) -> list[Problem]:
+    """Check that ``table[*][field]`` sums to 1 (skipped if malformed)."""
+    if isinstance(table, list):
+        items = list(enumerate(table))
+    elif isinstance(table, Mapping):
+        items = list(table.items())
+    else:
+        return []
+    values = [v.get(field) for _, v in items if isinstance(v, Mapping)]
+    if not values or not all(isinstance(x, int | float) for x in values):
+        return []
+    total = float(sum(values))
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        return [(path, f"the {field} values must sum to 1 (they sum to {total:g})")]
+    return []
+
+
+def _check_ref(value: Any, allowed: set[str] | None, path: tuple[str, ...]) -> list[Problem]:
+    if allowed is None or not isinstance(value, str) or value in allowed:
+        return []
+    return [(path, f"unknown name {value!r}; allowed: {', '.join(sorted(allowed))}")]
+
+
+def cross_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Return the problems relating one part of a scenario to another.
+
+    Works on plain (possibly invalid) data and skips anything malformed, so
+    that it can run alongside field validation and every problem in a file
+    is reported at once.
+    """
+    problems: list[Problem] = []
+    regions = _names(raw, "regions")
+    scams = _names(raw, "scam_types")
+    problems += _share_sum(raw.get("scam_types"), "share", ("scam_types",))
+    problems += _share_sum(raw.get("regions"), "population_share", ("regions",))
+    problems += _share_sum(raw.get("banks"), "market_share", ("banks",))
+    mules = raw.get("mule_network")
+    if isinstance(mules, Mapping):
+        problems += _share_sum(mules.get("cash_out"), "share", ("mule_network", "cash_out"))
+    banks = raw.get("banks")
+    if isinstance(banks, Mapping):
+        for name, bank in banks.items():
+            if isinstance(bank, Mapping):
+                problems += _check_ref(bank.get("region"), regions, ("banks", name, "region"))
+    cross = raw.get("cross_region")
+    if isinstance(cross, Mapping) and isinstance(cross.get("delays"), list):
+        for i, pair in enumerate(cross["delays"]):
+            if isinstance(pair, Mapping):
+                for end in ("from", "to"):
+                    path = ("cross_region", "delays", str(i), end)
+                    problems += _check_ref(pair.get(end), regions, path)
+    scripted = raw.get("scripted_cases")
+    if isinstance(scripted, list):
+        for i, case in enumerate(scripted):
+            if isinstance(case, Mapping):
+                base = ("scripted_cases", str(i))
+                problems += _check_ref(case.get("scam_type"), scams, (*base, "scam_type"))
+                problems += _check_ref(case.get("region"), regions, (*base, "region"))
+    return problems
