@@ -1,3 +1,8 @@
 """fraudsim: a discrete-event simulator of anti-fraud fund interception."""
 
 __version__ = "0.1.0"
+
+from fraudsim.api import SimulationResult, simulate
+from fraudsim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["Scenario", "ScenarioError", "SimulationResult", "load_scenario", "simulate"]

@@ -57,6 +57,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")]) from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(source, [("", f"not UTF-8 text: {err.reason}")]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -71,8 +73,12 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Sce
         return Scenario.model_validate(raw)
     except ValidationError as err:
         problems = _field_problems(err, raw)
-    problems += [(".".join(p), m) for p, m in cross_problems(raw)]
-    raise ScenarioError(source, _unique(problems)) from None
+    cross = [(".".join(p), m) for p, m in cross_problems(raw)]
+    # When the fields are valid, Scenario's own cross-reference check fails with
+    # all cross problems joined at the top level; list them one by one instead.
+    joined = "; ".join(f"{p}: {m}" for p, m in cross)
+    problems = [(p, m) for p, m in problems if p or m != joined]
+    raise ScenarioError(source, _unique(problems + cross)) from None
 
 
 def apply_overrides(
@@ -157,14 +163,30 @@ def _field_problems(err: ValidationError, raw: Mapping[str, Any]) -> list[tuple[
             msg = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
         elif e["type"] == "missing":
             msg = "required key is missing"
+        elif e["type"] == "union_tag_not_found":
+            msg = (
+                "a distribution needs a kind (one of constant, exponential, lognormal, gamma, "
+                "uniform, triangular, empirical, mixture) or a bare number for a constant"
+            )
         else:
             msg = e["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
             if "input" in e and not isinstance(e["input"], dict | list):
                 msg += f" (got {e['input']!r})"
-        problems.append((".".join(_strip_tags(loc)), msg))
+        path = _strip_tags(loc)
+        if path[-1:] == ("value",) and isinstance(_lookup(raw, path[:-1]), int | float):
+            path = path[:-1]  # a bare number stands for a constant's value
+        problems.append((".".join(path), msg))
     return problems
+
+
+def _lookup(raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """Return the raw value at ``path``, or None if there is none."""
+    node: Any = raw
+    for part in path:
+        node = _child(node, part)
+    return node
 
 
 _KINDS = {
@@ -185,7 +207,7 @@ def _allowed_keys(loc: tuple[str, ...], raw: Mapping[str, Any]) -> list[str]:
     node: Any = raw
     for part in _strip_tags(loc):
         model = _descend(model, part, node)
-        node = node.get(part) if isinstance(node, Mapping) else None
+        node = _child(node, part)
         if model is None:
             return []
     if isinstance(model, type) and issubclass(model, BaseModel):
@@ -193,16 +215,24 @@ def _allowed_keys(loc: tuple[str, ...], raw: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def _child(node: Any, part: str) -> Any:
+    """Return the value under key (or list index) ``part`` of ``node``, if any."""
+    if isinstance(node, Mapping):
+        return node.get(part)
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    return None
+
+
 def _descend(model: Any, part: str, node: Any) -> Any:
     """Return the schema type found under key ``part`` of ``model``."""
     if isinstance(model, type) and issubclass(model, BaseModel):
         fields = {f.alias or n: f for n, f in model.model_fields.items()}
         field = fields.get(part)
-        return _resolve(field.annotation, node.get(part) if isinstance(node, Mapping) else None) \
-            if field else None
+        return _resolve(field.annotation, _child(node, part)) if field else None
     origin = typing.get_origin(model)
     if origin in (dict, list):
-        return _resolve(typing.get_args(model)[-1], None)
+        return _resolve(typing.get_args(model)[-1], _child(node, part))
     return None
 
 

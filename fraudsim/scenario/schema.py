@@ -179,9 +179,10 @@ def _share_sum(table: Any, field: str, path: tuple[str, ...]) -> list[Problem]:
     else:
         return []
     values = [v.get(field) for _, v in items if isinstance(v, Mapping)]
-    if not values or not all(isinstance(x, int | float) for x in values):
+    numbers = [x for x in values if isinstance(x, int | float)]
+    if not values or len(numbers) != len(values):
         return []
-    total = float(sum(values))
+    total = float(sum(numbers))
     if abs(total - 1.0) > SHARE_TOLERANCE:
         return [(path, f"the {field} values must sum to 1 (they sum to {total:g})")]
     return []
@@ -190,7 +191,8 @@ def _share_sum(table: Any, field: str, path: tuple[str, ...]) -> list[Problem]:
 def _check_ref(value: Any, allowed: set[str] | None, path: tuple[str, ...]) -> list[Problem]:
     if allowed is None or not isinstance(value, str) or value in allowed:
         return []
-    return [(path, f"unknown name {value!r}; allowed: {', '.join(sorted(allowed))}")]
+    names = ", ".join(sorted(allowed)) or "(none defined)"
+    return [(path, f"unknown name {value!r}; allowed: {names}")]
 
 
 def cross_problems(raw: Mapping[str, Any]) -> list[Problem]:

@@ -1,0 +1,157 @@
+"""The ``fraudsim`` command: a thin front over the Python API.
+
+Exit codes: 0 success, 2 bad input (scenario, overrides, arguments), 1 an
+unexpected failure. Bad input is reported as a list of problems on stderr,
+never as a traceback, and leaves no results folder behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from fraudsim.scenario.loading import ScenarioError, load_scenario
+from fraudsim.scenario.schema import Scenario
+
+EXIT_BAD_INPUT = 2
+
+
+def _scenario_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10")
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("the seed must be a non-negative integer")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="fraudsim", description="Simulate anti-fraud fund interception.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario and write a results folder")
+    _scenario_args(run)
+    run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    run.add_argument("--replication", type=int, default=0, help="replication number")
+    run.add_argument("--out", type=Path, help="results folder (default: results/<name>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    trace = sub.add_parser("trace", help="print one case's timeline and money tree")
+    _scenario_args(trace)
+    trace.add_argument("--case", type=int, required=True, help="case id (row of cases.parquet)")
+    trace.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    trace.add_argument("--replication", type=int, default=0, help="replication number")
+
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    _scenario_args(validate)
+
+    sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Scenario:
+    return load_scenario(args.scenario, args.overrides)
+
+
+def _progress_bar(scenario: Scenario, quiet: bool) -> tuple[Callable[[float], None], Callable[[], None]]:
+    """Return a progress callback over simulated days, and a closer."""
+    from tqdm import tqdm
+
+    days = scenario.time.horizon_days + scenario.time.drain_days
+    bar = tqdm(total=round(days, 2), unit="day", desc="simulating", disable=quiet or None,
+               leave=False, file=sys.stderr)
+
+    def update(minute: float) -> None:
+        bar.update(round(minute / 1440.0, 2) - bar.n)
+
+    return update, bar.close
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario, print the summary and write the results folder."""
+    from fraudsim.api import simulate
+    from fraudsim.report_text import summary_text
+    from fraudsim.results import write_results
+
+    scenario = _load(args)
+    update, close = _progress_bar(scenario, args.quiet)
+    try:
+        result = simulate(scenario, seed=args.seed, replication=args.replication, progress=update)
+    finally:
+        close()
+    out = args.out or Path("results") / scenario.name
+    write_results(result, out, ["fraudsim", *sys.argv[1:]], args.overrides)
+    print(summary_text(result))
+    print(f"results written to {out}/ ({result.cases.num_rows} cases, "
+          f"{result.stats['wall_s']:.2f} s)")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Print one case's timeline and money tree."""
+    from fraudsim.api import simulate
+    from fraudsim.report_text import timeline_text, tree_text
+
+    scenario = _load(args)
+    try:
+        result = simulate(scenario, seed=args.seed, replication=args.replication,
+                          trace_case=args.case)
+    except ValueError as err:
+        print(f"fraudsim trace: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(timeline_text(result, args.case))
+    print()
+    print(tree_text(result))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check a scenario file and say what it holds."""
+    scenario = _load(args)
+    print(f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.scam_types)} scam "
+          f"types, {len(scenario.regions)} regions, {len(scenario.banks)} banks, "
+          f"{len(scenario.mule_network.layers)} mule layers, "
+          f"{len(scenario.scripted_cases)} scripted cases")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    print(json.dumps(schema, indent=2, sort_keys=True))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": cmd_run,
+    "trace": cmd_trace,
+    "validate": cmd_validate,
+    "schema": cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fraudsim`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as err:
+        print(f"{err.source}: {len(err.problems)} problem(s):", file=sys.stderr)
+        print(err.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; no results were written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

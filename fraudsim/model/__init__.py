@@ -1,0 +1,1 @@
+"""The simulation model: one SimPy world per run."""

@@ -1,0 +1,350 @@
+"""Mule accounts: money rests, is split onward, pooled, stopped, frozen or cashed out.
+
+Money is held as *lots*: each account maps case id -> fen. When a balance
+moves on, every lot is split exactly (integer division, remainders to the
+first children), so a freeze of a pooled account gives each victim back
+exactly her share and no fen is ever created or lost.
+
+Accounts live in parallel lists indexed by account id (cheaper than an
+object per account at tens of millions of movements). An account forwards
+its whole balance one dwell time after the first credit since its last
+sweep; in the last layer the "forward" is a cash-out through a channel,
+after which the money is gone.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from itertools import accumulate
+
+import simpy
+
+from fraudsim.model.cases import Case
+from fraudsim.model.kernel import Clock
+from fraudsim.rng import Sampler, Streams, Uniforms
+from fraudsim.scenario.schema import Scenario
+
+ACTIVE, STOPPED, FROZEN = 0, 1, 2
+BY_POLICE, BY_BANK = 0, 1
+
+Logger = Callable[[Case, str, int, int, str], None]
+"""Records an event of a traced case: (case, event, account, fen, detail)."""
+
+
+class _Picker:
+    """Weighted choice among candidates by one uniform draw."""
+
+    def __init__(self, items: list[int], weights: list[float]) -> None:
+        total = sum(weights)
+        self.items = items
+        self.cdf = [w / total for w in accumulate(weights)] if total > 0 else []
+
+    def pick(self, u: float) -> int:
+        return self.items[min(bisect.bisect_right(self.cdf, u), len(self.items) - 1)]
+
+
+class Network:
+    """The mule-account network of one run.
+
+    Args:
+        scenario: The validated scenario.
+        clock: The simulation clock.
+        streams: The replication's random streams.
+        cases: All cases, indexed by id.
+        log: Event logger for traced cases.
+    """
+
+    def __init__(
+        self, scenario: Scenario, clock: Clock, streams: Streams, cases: list[Case], log: Logger
+    ) -> None:
+        self.clock = clock
+        self.cases = cases
+        self.log = log
+        self.traced_id = next((c.id for c in cases if c.traced), -1)
+        net = scenario.mule_network
+        self.layers = net.layers
+        self.last_layer = len(net.layers) - 1
+        self.per_bank = net.accounts_per_bank
+        self.bank_names = list(scenario.banks)
+        banks = [scenario.banks[b] for b in self.bank_names]
+        self.region_names = list(scenario.regions)
+        self.bank_region = [self.region_names.index(b.region) for b in banks]
+        self._build_pickers(scenario)
+        self.local_share = net.first_layer_local_share
+        self.withdrawal = net.withdrawal_delay
+        self.channel_names = list(net.cash_out)
+        self.channel_pick = _Picker(
+            list(range(len(self.channel_names))), [c.share for c in net.cash_out.values()]
+        )
+        self.freeze_prob = scenario.response.stop_payment.freeze_prob
+        self.expiry_min = scenario.response.stop_payment.expiry_min
+        self._samplers(scenario, streams)
+        # Per-account state, parallel lists indexed by account id.
+        self.acct_bank: list[int] = []
+        self.acct_layer: list[int] = []
+        self.lots: list[dict[int, int]] = []
+        self.status: list[int] = []
+        self.sweep_due: list[bool] = []
+        self.hold_until: list[float] = []
+        self.stop_gen: list[int] = []
+        self.frozen_by: list[int] = []
+        self.channel: list[int] = []
+        self._pools: dict[tuple[int, int], list[int]] = {}
+        self.cashed_by_channel = [0] * len(self.channel_names)
+        self.movements = 0
+        # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
+        self.edges: list[tuple[float, int, int, int]] = []
+
+    def _samplers(self, scenario: Scenario, streams: Streams) -> None:
+        self.u_route = Uniforms(streams.generator("network.routing"))
+        self.u_risk = Uniforms(streams.generator("network.risk"))
+        self.u_freeze = Uniforms(streams.generator("network.freeze_decision"))
+        self.u_channel = Uniforms(streams.generator("network.channel"))
+        self.dwell = [
+            streams.sampler(f"network.layer{k}.dwell", layer.dwell_min)
+            for k, layer in enumerate(self.layers)
+        ]
+        self.fan_out = [
+            streams.sampler(f"network.layer{k}.fan_out", layer.fan_out)
+            for k, layer in enumerate(self.layers)
+        ]
+        self.channel_delay = [
+            streams.sampler(f"network.cash_out.{name}", ch.delay_min)
+            for name, ch in scenario.mule_network.cash_out.items()
+        ]
+        banks = scenario.banks
+        self.stop_latency = [
+            streams.sampler(f"bank.{b}.stop", banks[b].stop_latency_min) for b in banks
+        ]
+        self.freeze_latency = [
+            streams.sampler(f"bank.{b}.freeze", banks[b].freeze_latency_min) for b in banks
+        ]
+        self.inquiry_latency = [
+            streams.sampler(f"bank.{b}.inquiry", banks[b].inquiry_latency_min) for b in banks
+        ]
+        self.risk_detect = [
+            streams.sampler(f"bank.{b}.risk_detect", banks[b].risk_detect_min) for b in banks
+        ]
+        self.risk_prob = [banks[b].risk_freeze_prob for b in banks]
+
+    def _build_pickers(self, scenario: Scenario) -> None:
+        """Precompute weighted bank choices for each routing situation."""
+        share = [scenario.banks[b].market_share for b in self.bank_names]
+        all_banks = list(range(len(share)))
+
+        def picker(members: list[int]) -> _Picker:
+            members = members or all_banks
+            return _Picker(members, [share[b] for b in members])
+
+        regions = range(len(self.region_names))
+        self.pick_in_region = [
+            picker([b for b in all_banks if self.bank_region[b] == r]) for r in regions
+        ]
+        self.pick_out_region = [
+            picker([b for b in all_banks if self.bank_region[b] != r]) for r in regions
+        ]
+        self.pick_other_bank = [
+            picker([x for x in all_banks if self.bank_region[x] == self.bank_region[b] and x != b]
+                   or [b])
+            for b in all_banks
+        ]
+
+    # -- accounts -------------------------------------------------------------
+
+    def _account(self, layer: int, bank: int) -> int:
+        """Pick (creating on first use) one of the bank's mule accounts in a layer."""
+        pool = self._pools.get((layer, bank))
+        if pool is None:
+            pool = self._pools[(layer, bank)] = [-1] * self.per_bank
+        slot = int(self.u_route.next() * self.per_bank)
+        acct = pool[slot]
+        if acct < 0:
+            acct = pool[slot] = len(self.acct_bank)
+            self.acct_bank.append(bank)
+            self.acct_layer.append(layer)
+            self.lots.append({})
+            self.status.append(ACTIVE)
+            self.sweep_due.append(False)
+            self.hold_until.append(0.0)
+            self.stop_gen.append(0)
+            self.frozen_by.append(BY_POLICE)
+            self.channel.append(0)
+            self._maybe_risk_freeze(acct, bank)
+        return acct
+
+    def _maybe_risk_freeze(self, acct: int, bank: int) -> None:
+        """The bank's own controls may catch a new mule account after a delay."""
+        if self.u_risk.next() < self.risk_prob[bank]:
+            self.clock.after(self.risk_detect[bank].next(), self._on_risk_freeze, acct)
+
+    def first_layer_account(self, case: Case) -> int:
+        """Choose the first-level mule account a victim's payment goes to."""
+        u = self.u_route.next()
+        pick = self.pick_in_region if u < self.local_share else self.pick_out_region
+        return self._account(0, pick[case.region].pick(self.u_route.next()))
+
+    def _next_account(self, layer: int, bank: int) -> int:
+        cfg = self.layers[layer]
+        u = self.u_route.next()
+        if u < cfg.cross_region_share:
+            bank = self.pick_out_region[self.bank_region[bank]].pick(self.u_route.next())
+        elif u < cfg.cross_region_share + cfg.cross_bank_share:
+            bank = self.pick_other_bank[bank].pick(self.u_route.next())
+        return self._account(layer + 1, bank)
+
+    def region_of(self, acct: int) -> int:
+        """Return the region of an account's bank."""
+        return self.bank_region[self.acct_bank[acct]]
+
+    def label(self, acct: int) -> str:
+        """Return a readable account name: layer, bank and id."""
+        return f"L{self.acct_layer[acct] + 1}:{self.bank_names[self.acct_bank[acct]]}#{acct}"
+
+    # -- money movement -------------------------------------------------------
+
+    def credit(self, acct: int, lots: dict[int, int]) -> None:
+        """Money arrives in an account: freeze it, hold it, or plan its onward sweep."""
+        self.movements += 1
+        status = self.status[acct]
+        if status == FROZEN:
+            self._freeze_lots(lots, self.frozen_by[acct], acct, count_account=False)
+            return
+        held = self.lots[acct]
+        for cid, fen in lots.items():
+            held[cid] = held.get(cid, 0) + fen
+        layer = self.acct_layer[acct]
+        if layer == self.last_layer and self.withdrawal.enabled:
+            if sum(lots.values()) >= self.withdrawal.threshold_fen:
+                self.hold_until[acct] = max(
+                    self.hold_until[acct], self.clock.now + self.withdrawal.delay_min
+                )
+        if status == ACTIVE and not self.sweep_due[acct]:
+            self._plan_sweep(acct)
+
+    def _plan_sweep(self, acct: int) -> None:
+        layer = self.acct_layer[acct]
+        delay = self.dwell[layer].next()
+        if layer == self.last_layer:
+            ch = self.channel_pick.pick(self.u_channel.next())
+            self.channel[acct] = ch
+            delay += self.channel_delay[ch].next()
+        self.sweep_due[acct] = True
+        self.clock.after(delay, self._on_sweep, acct)
+
+    def _on_sweep(self, event: simpy.Event) -> None:
+        acct: int = event.value
+        self.sweep_due[acct] = False
+        if self.status[acct] != ACTIVE or not self.lots[acct]:
+            return
+        now = self.clock.now
+        if now < self.hold_until[acct]:
+            self.sweep_due[acct] = True
+            self.clock.after(self.hold_until[acct] - now, self._on_sweep, acct)
+            return
+        lots, self.lots[acct] = self.lots[acct], {}
+        if self.acct_layer[acct] == self.last_layer:
+            self._cash_out(acct, lots)
+        else:
+            self._forward(acct, lots)
+
+    def _cash_out(self, acct: int, lots: dict[int, int]) -> None:
+        ch = self.channel[acct]
+        cases = self.cases
+        for cid, fen in lots.items():
+            cases[cid].cashed_out_fen += fen
+            self.cashed_by_channel[ch] += fen
+            if cid == self.traced_id:
+                self.log(cases[cid], "cash_out", acct, fen, self.channel_names[ch])
+        self.movements += 1
+
+    def _forward(self, acct: int, lots: dict[int, int]) -> None:
+        """Split every lot equally across the fan-out accounts of the next layer."""
+        layer = self.acct_layer[acct]
+        k = max(1, round(self.fan_out[layer].next()))
+        children = [self._next_account(layer, self.acct_bank[acct]) for _ in range(k)]
+        parts: list[dict[int, int]] = [{} for _ in range(k)]
+        cases = self.cases
+        for cid, fen in lots.items():
+            q, r = divmod(fen, k)
+            for j in range(k):
+                share = q + (j < r)
+                if share:
+                    parts[j][cid] = parts[j].get(cid, 0) + share
+            trail = cases[cid].trail.setdefault(acct, [])
+            trail.extend(children)
+            if cid == self.traced_id:
+                for j, child in enumerate(children):
+                    self.log(cases[cid], "hop", child, q + (j < r), f"from {self.label(acct)}")
+                    self.edges.append((self.clock.now, acct, child, q + (j < r)))
+        for child, part in zip(children, parts, strict=True):
+            if part:
+                self.credit(child, part)
+
+    # -- stops and freezes ----------------------------------------------------
+
+    def stop(self, acct: int) -> None:
+        """Execute a stop-payment: hold the balance, maybe convert it to a freeze later."""
+        if self.status[acct] != ACTIVE:
+            return
+        self.status[acct] = STOPPED
+        self.stop_gen[acct] += 1
+        gen = self.stop_gen[acct]
+        self.clock.after(self.expiry_min, self._on_expiry, (acct, gen))
+        if self.u_freeze.next() < self.freeze_prob:
+            latency = self.freeze_latency[self.acct_bank[acct]].next()
+            if latency < self.expiry_min:
+                self.clock.after(latency, self._on_police_freeze, (acct, gen))
+
+    def _on_expiry(self, event: simpy.Event) -> None:
+        acct, gen = event.value
+        if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
+            self.status[acct] = ACTIVE
+            if self.lots[acct] and not self.sweep_due[acct]:
+                self._plan_sweep(acct)
+
+    def _on_police_freeze(self, event: simpy.Event) -> None:
+        acct, gen = event.value
+        if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
+            self.freeze(acct, BY_POLICE)
+
+    def _on_risk_freeze(self, event: simpy.Event) -> None:
+        if self.status[event.value] != FROZEN:
+            self.freeze(event.value, BY_BANK)
+
+    def freeze(self, acct: int, by: int) -> None:
+        """Freeze an account: every lot in it goes back to its victim as frozen."""
+        self.status[acct] = FROZEN
+        self.frozen_by[acct] = by
+        lots, self.lots[acct] = self.lots[acct], {}
+        self._freeze_lots(lots, by, acct, count_account=True)
+
+    def _freeze_lots(self, lots: dict[int, int], by: int, acct: int, count_account: bool) -> None:
+        now = self.clock.now
+        cases = self.cases
+        for cid, fen in lots.items():
+            case = cases[cid]
+            if by == BY_POLICE:
+                case.frozen_police_fen += fen
+            else:
+                case.frozen_bank_fen += fen
+            case.last_freeze_min = now
+            if count_account:
+                case.accounts_frozen += 1
+            if cid == self.traced_id:
+                who = "police" if by == BY_POLICE else "bank risk control"
+                self.log(case, "freeze", acct, fen, f"frozen by {who}")
+
+    # -- end of run -----------------------------------------------------------
+
+    def balances(self) -> tuple[dict[int, int], dict[int, int]]:
+        """Return per case the fen still in accounts, and the part held by a stop."""
+        in_accounts: dict[int, int] = {}
+        held: dict[int, int] = {}
+        for acct, lots in enumerate(self.lots):
+            stopped = self.status[acct] == STOPPED
+            for cid, fen in lots.items():
+                in_accounts[cid] = in_accounts.get(cid, 0) + fen
+                if stopped:
+                    held[cid] = held.get(cid, 0) + fen
+        return in_accounts, held

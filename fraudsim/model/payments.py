@@ -1,0 +1,121 @@
+"""Victims paying in installments, and everything that can stop them.
+
+A hooked victim pays her planned installments at pre-drawn times. Each
+remaining installment is prevented as soon as one of the stoppers acts: she
+realises and stops on her own, an early-warning call dissuades her, the
+police guide her on the phone, a patrol arrives, or a protective hold is put
+on her account. A large transfer under a delayed-credit rule reaches the
+mule only after the delay, and a report before then recalls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import simpy
+
+from fraudsim.model.cases import Case
+from fraudsim.model.kernel import Clock
+from fraudsim.model.network import Logger, Network
+from fraudsim.scenario.schema import Scenario
+
+
+class Payments:
+    """Schedules and executes victims' payments.
+
+    Args:
+        scenario: The validated scenario.
+        clock: The simulation clock.
+        network: The mule network receiving the money.
+        log: Event logger for traced cases.
+    """
+
+    def __init__(self, scenario: Scenario, clock: Clock, network: Network, log: Logger) -> None:
+        self.clock = clock
+        self.network = network
+        self.log = log
+        self.delayed_credit = scenario.mule_network.delayed_credit
+        self.on_paid: Callable[[Case, int], None] = lambda case, acct: None
+        self.on_report: Callable[[Case], None] = lambda case: None
+        self.on_flag: Callable[[Case], None] = lambda case: None
+
+    def admit(self, case: Case) -> None:
+        """Plan a new case's exogenous events: payments, report, warning, hold."""
+        clock = self.clock
+        clock.at(case.pay_times[0], self._on_installment, case)
+        if case.reports:
+            clock.at(case.realise_min + case.report_lag_min, self._on_report, case)
+        if case.flagged:
+            clock.at(case.warning_min, self._on_flag, case)
+        if case.risk_hold_min == case.risk_hold_min:  # not NaN
+            clock.at(case.risk_hold_min, self._on_risk_hold, case)
+        if case.traced:
+            self.log(case, "contact", -1, case.exposed_fen, "scam contact; planned exposure")
+
+    def halt(self, case: Case, by: str, when: float) -> None:
+        """Prevent every remaining installment of ``case``, crediting ``by``."""
+        remaining = case.remaining_fen()
+        if remaining == 0:
+            return
+        case.prevented[by] += remaining
+        case.next_i = len(case.installments)
+        case.halted_by = by
+        case.halted_min = when
+        if case.traced:
+            self.log(case, "prevented", -1, remaining, f"remaining payments stopped by {by}")
+
+    def _on_installment(self, event: simpy.Event) -> None:
+        case: Case = event.value
+        i = case.next_i
+        if i >= len(case.installments):
+            return
+        now = self.clock.now
+        # Realisation is timed from the first payment, so only later ones can be saved by it.
+        if i > 0 and case.self_stop and now >= case.realise_min:
+            self.halt(case, "self", case.realise_min)
+            return
+        fen = case.installments[i]
+        case.next_i = i + 1
+        case.paid_fen += fen
+        case.last_pay_min = now
+        acct = self.network.first_layer_account(case)
+        case.l1_accounts.append(acct)
+        if case.traced:
+            self.log(case, "payment", acct, fen, f"installment {i + 1} of {len(case.installments)}")
+            self.network.edges.append((now, -1, acct, fen))
+        rule = self.delayed_credit
+        if rule.enabled and fen >= rule.threshold_fen:
+            case.in_transit_fen += fen
+            self.clock.after(rule.delay_min, self._on_delayed_credit, (case, acct, fen))
+        else:
+            self.network.credit(acct, {case.id: fen})
+        self.on_paid(case, acct)
+        if i + 1 < len(case.installments):
+            self.clock.at(case.pay_times[i + 1], self._on_installment, case)
+
+    def _on_delayed_credit(self, event: simpy.Event) -> None:
+        case, acct, fen = event.value
+        case.in_transit_fen -= fen
+        if case.recall_open:
+            case.paid_fen -= fen
+            case.prevented["recall"] += fen
+            if case.traced:
+                self.log(case, "recall", acct, fen, "delayed credit recalled after the report")
+            return
+        self.network.credit(acct, {case.id: fen})
+
+    def _on_report(self, event: simpy.Event) -> None:
+        case: Case = event.value
+        case.report_min = self.clock.now
+        if case.traced:
+            self.log(case, "report", -1, case.paid_fen, "victim calls the police")
+        self.on_report(case)
+
+    def _on_flag(self, event: simpy.Event) -> None:
+        self.on_flag(event.value)
+
+    def _on_risk_hold(self, event: simpy.Event) -> None:
+        case: Case = event.value
+        if case.next_i < len(case.installments):
+            case.hold_min = self.clock.now
+            self.halt(case, "hold", self.clock.now)

@@ -1,0 +1,234 @@
+"""The police response chain: call-takers, analysts, patrols, stop-payments, tracing.
+
+A report waits for a call-taker; the call becomes a case queued for an
+anti-fraud analyst under the triage rule. The analyst guides the victim,
+may send a patrol and place a hold on her account, and sends stop-payment
+requests for the accounts she paid into. Each executed stop is followed by
+the bank's answer to a fund-flow inquiry, which names the next hops of the
+victim's money; new stop requests follow, hop by hop, up to the tracing
+depth. Requests to a bank in another region wait the cross-region delay
+unless the regions cooperate.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from fraudsim.model.cases import Case
+from fraudsim.model.kernel import Clock
+from fraudsim.model.monitor import BinnedMonitor
+from fraudsim.model.network import Logger, Network
+from fraudsim.model.payments import Payments
+from fraudsim.model.staff import ServerPool
+from fraudsim.rng import Streams, Uniforms
+from fraudsim.scenario.schema import Scenario
+
+
+def cross_region_delays(scenario: Scenario) -> list[list[float]]:
+    """Return the delay in minutes for a request from region i to a bank in region j."""
+    names = list(scenario.regions)
+    cross = scenario.cross_region
+    n = len(names)
+    if cross.cooperation:
+        off = cross.cooperative_delay_min
+        return [[0.0 if i == j else off for j in range(n)] for i in range(n)]
+    matrix = [[0.0 if i == j else cross.default_delay_min for j in range(n)] for i in range(n)]
+    for pair in cross.delays:
+        matrix[names.index(pair.from_region)][names.index(pair.to_region)] = pair.delay_min
+    return matrix
+
+
+def _triage_key(triage: str, case: Case) -> float:
+    """Queue key of a case (smaller is served first)."""
+    if triage == "largest_first":
+        return -float(case.paid_fen)
+    if triage == "freshest_first":
+        last = case.last_pay_min
+        return -(last if not math.isnan(last) else case.contact_min)
+    return 0.0
+
+
+class Response:
+    """Police and bank response to reported cases.
+
+    Args:
+        scenario: The validated scenario.
+        clock: The simulation clock.
+        network: The mule network (stops, freezes, trails).
+        payments: The victims' payments (to halt them).
+        streams: The replication's random streams.
+        log: Event logger for traced cases.
+        end_min: End of the simulation in minutes.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        clock: Clock,
+        network: Network,
+        payments: Payments,
+        streams: Streams,
+        log: Logger,
+        end_min: float,
+    ) -> None:
+        self.clock = clock
+        self.network = network
+        self.payments = payments
+        self.log = log
+        resp = scenario.response
+        self.triage = resp.analysts.triage
+        self.guidance_at = resp.guidance.at
+        self.guidance_prob = resp.guidance.success_prob
+        self.dispatch_prob = resp.patrols.dispatch_prob
+        self.hold_on_report = resp.holds.on_report
+        self.max_depth = resp.stop_payment.max_trace_depth
+        self.xdelay = cross_region_delays(scenario)
+        bin_min = scenario.time.resource_bin_min
+        discipline = self.triage if self.triage in ("fifo", "lifo") else "key"
+        self.call_takers = ServerPool(clock, "call_takers", resp.call_takers.weekly_capacity(),
+                                      "fifo", self._call_start, bin_min, end_min)
+        self.analysts = ServerPool(clock, "analysts", resp.analysts.weekly_capacity(),
+                                   discipline, self._case_start, bin_min, end_min)
+        self.patrols = ServerPool(clock, "patrols", resp.patrols.weekly_capacity(),
+                                  "fifo", self._patrol_start, bin_min, end_min)
+        self.bank_monitor = BinnedMonitor("bank_requests", bin_min)
+        self.bank_in_progress = 0
+        self.call_time = streams.sampler("response.call_takers.handling", resp.call_takers.handling_min)
+        self.case_time = streams.sampler("response.analysts.handling", resp.analysts.handling_min)
+        self.travel = streams.sampler("response.patrols.travel", resp.patrols.travel_min)
+        self.on_scene = streams.sampler("response.patrols.on_scene", resp.patrols.on_scene_min)
+        self.hold_latency = streams.sampler("response.holds.latency", resp.holds.latency_min)
+        self.u_guidance = Uniforms(streams.generator("response.guidance"))
+        self.u_dispatch = Uniforms(streams.generator("response.patrols.dispatch"))
+        payments.on_report = self.report
+        payments.on_paid = self._paid
+
+    # -- report and call ------------------------------------------------------
+
+    def report(self, case: Case) -> None:
+        """A victim calls 110 / 96110: wait for a call-taker."""
+        self.call_takers.request(case)
+
+    def _call_start(self, case: Case, wait: float) -> None:
+        case.call_start_min = self.clock.now
+        self.clock.after(self.call_time.next(), self._call_end, case)
+
+    def _call_end(self, event: simpy.Event) -> None:
+        case: Case = event.value
+        self.call_takers.release()
+        case.call_end_min = self.clock.now
+        case.recall_open = True
+        if case.traced:
+            self.log(case, "call_taken", -1, 0, "report taken; case queued for an analyst")
+        if self.guidance_at == "call":
+            self._guide(case)
+        self.analysts.request(case, _triage_key(self.triage, case))
+
+    def _guide(self, case: Case) -> None:
+        now = self.clock.now
+        case.guidance_min = now
+        followed = self.u_guidance.next() < self.guidance_prob
+        if case.traced:
+            self.log(case, "guidance", -1, 0, "victim follows guidance" if followed else
+                     "victim does not follow guidance")
+        if followed:
+            self.payments.halt(case, "guidance", now)
+
+    # -- analyst --------------------------------------------------------------
+
+    def _case_start(self, case: Case, wait: float) -> None:
+        now = self.clock.now
+        case.case_start_min = now
+        case.started = True
+        if case.traced:
+            self.log(case, "case_start", -1, case.paid_fen, f"analyst takes the case after {wait:.1f} min")
+        if self.guidance_at == "analyst":
+            self._guide(case)
+        if self.u_dispatch.next() < self.dispatch_prob:
+            self.patrols.request(case)
+        if self.hold_on_report:
+            self.clock.after(self.hold_latency.next(), self._on_hold, case)
+        for acct in case.l1_accounts:
+            self.request_stop(case, acct, 0)
+        self.clock.after(self.case_time.next(), self._case_end, case)
+
+    def _case_end(self, event: simpy.Event) -> None:
+        self.analysts.release()
+
+    def _paid(self, case: Case, acct: int) -> None:
+        """A payment made after the case started: stop its account too."""
+        if case.started:
+            self.request_stop(case, acct, 0)
+
+    def _on_hold(self, event: simpy.Event) -> None:
+        case: Case = event.value
+        case.hold_min = self.clock.now
+        self.payments.halt(case, "hold", self.clock.now)
+
+    # -- patrol ---------------------------------------------------------------
+
+    def _patrol_start(self, case: Case, wait: float) -> None:
+        self.clock.after(self.travel.next(), self._patrol_arrive, case)
+
+    def _patrol_arrive(self, event: simpy.Event) -> None:
+        case: Case = event.value
+        case.patrol_min = self.clock.now
+        if case.traced:
+            self.log(case, "patrol_arrives", -1, 0, "officers reach the victim")
+        self.payments.halt(case, "patrol", self.clock.now)
+        self.clock.after(self.on_scene.next(), self._patrol_free, None)
+
+    def _patrol_free(self, event: simpy.Event) -> None:
+        self.patrols.release()
+
+    # -- stop-payments and tracing --------------------------------------------
+
+    def _bank_load(self, change: int) -> None:
+        self.bank_in_progress += change
+        self.bank_monitor.set_state(self.clock.now, 0, self.bank_in_progress, math.inf)
+
+    def request_stop(self, case: Case, acct: int, depth: int) -> None:
+        """Send a stop-payment request for ``acct`` on behalf of ``case``."""
+        if acct in case.requested:
+            return
+        case.requested.add(acct)
+        case.stop_requests += 1
+        net = self.network
+        bank = net.acct_bank[acct]
+        delay = net.stop_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
+        self._bank_load(+1)
+        self.bank_monitor.arrival(self.clock.now)
+        if case.traced:
+            self.log(case, "stop_requested", acct, 0, f"depth {depth}")
+        self.clock.after(delay, self._stop_executed, (case, acct, depth))
+
+    def _stop_executed(self, event: simpy.Event) -> None:
+        case, acct, depth = event.value
+        self._bank_load(-1)
+        net = self.network
+        net.stop(acct)
+        now = self.clock.now
+        if math.isnan(case.first_stop_min):
+            case.first_stop_min = now
+        if case.traced:
+            held = net.lots[acct].get(case.id, 0)
+            self.log(case, "stop_executed", acct, held, f"status {('active', 'stopped', 'frozen')[net.status[acct]]}")
+        if depth < self.max_depth and case.trail.get(acct):
+            bank = net.acct_bank[acct]
+            delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
+            self._bank_load(+1)
+            self.clock.after(delay, self._inquiry_answered, (case, acct, depth))
+
+    def _inquiry_answered(self, event: simpy.Event) -> None:
+        case, acct, depth = event.value
+        self._bank_load(-1)
+        for child in dict.fromkeys(case.trail.get(acct, ())):
+            if child not in case.requested:
+                case.hops_traced += 1
+                self.request_stop(case, child, depth + 1)
+
+    def pools(self) -> list[ServerPool]:
+        """Return the staffed resources of the response chain."""
+        return [self.call_takers, self.analysts, self.patrols]

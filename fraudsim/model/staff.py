@@ -1,0 +1,139 @@
+"""A team of servers working shifts, with a queue under a triage rule.
+
+Call-takers, analysts, patrol units and the dissuasion team are all such
+pools. Capacity follows the weekly calendar: at a shift change extra staff
+start on waiting jobs at once; when staff leave, those busy finish their job
+first (nobody drops a victim mid-call) and no new job starts until the
+number busy is below the new capacity.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from fraudsim.model.kernel import Clock
+from fraudsim.model.monitor import BinnedMonitor
+from fraudsim.scenario.staffing import HOURS_PER_WEEK
+
+MINUTES_PER_HOUR = 60.0
+MINUTES_PER_WEEK = HOURS_PER_WEEK * MINUTES_PER_HOUR
+
+StartHandler = Callable[[Any, float], None]
+"""Called with (job, wait in minutes) when a server takes the job."""
+
+
+class _Queue:
+    """Waiting jobs: FIFO, LIFO, or smallest key first (ties in arrival order)."""
+
+    def __init__(self, discipline: str) -> None:
+        self.discipline = discipline
+        self._deque: deque[tuple[Any, float]] = deque()
+        self._heap: list[tuple[float, int, Any, float]] = []
+        self._seq = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._deque) + len(self._heap)
+
+    def push(self, job: Any, key: float, arrived: float) -> None:
+        if self.discipline in ("fifo", "lifo"):
+            self._deque.append((job, arrived))
+        else:
+            heapq.heappush(self._heap, (key, next(self._seq), job, arrived))
+
+    def pop(self) -> tuple[Any, float]:
+        if self.discipline == "fifo":
+            return self._deque.popleft()
+        if self.discipline == "lifo":
+            return self._deque.pop()
+        _, _, job, arrived = heapq.heappop(self._heap)
+        return job, arrived
+
+
+class ServerPool:
+    """Servers with a weekly capacity calendar and a waiting queue.
+
+    The pool only assigns servers: the caller schedules the service and calls
+    :meth:`release` when the job is done.
+
+    Args:
+        clock: The simulation clock.
+        name: Resource name used in results.
+        weekly_capacity: Servers on duty in each hour of the week (168 values).
+        discipline: ``fifo``, ``lifo`` or ``key`` (smallest key first).
+        on_start: Handler called when a server takes a job.
+        bin_min: Width of the monitor's time bins.
+        end_min: End of the simulation (no shift changes scheduled past it).
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        name: str,
+        weekly_capacity: list[int],
+        discipline: str,
+        on_start: StartHandler,
+        bin_min: float,
+        end_min: float,
+    ) -> None:
+        self.clock = clock
+        self.name = name
+        self.on_start = on_start
+        self.queue = _Queue(discipline)
+        self.busy = 0
+        self.capacity = weekly_capacity[0]
+        self.monitor = BinnedMonitor(name, bin_min)
+        self.monitor.set_state(0.0, 0, 0, self.capacity)
+        self._schedule_shift_changes(weekly_capacity, end_min)
+
+    def _schedule_shift_changes(self, weekly: list[int], end_min: float) -> None:
+        changes = [h for h in range(1, HOURS_PER_WEEK) if weekly[h] != weekly[h - 1]]
+        if weekly[0] != weekly[-1]:
+            changes.append(HOURS_PER_WEEK)
+        weeks = int(end_min // MINUTES_PER_WEEK) + 1
+        for w in range(weeks):
+            for h in changes:
+                t = w * MINUTES_PER_WEEK + h * MINUTES_PER_HOUR
+                if 0 < t < end_min:
+                    self.clock.at(t, self._on_shift_change, weekly[h % HOURS_PER_WEEK])
+
+    def _on_shift_change(self, event: simpy.Event) -> None:
+        self.capacity = event.value
+        self._start_waiting()
+        self._record()
+
+    def _record(self) -> None:
+        self.monitor.set_state(self.clock.now, len(self.queue), self.busy, self.capacity)
+
+    def request(self, job: Any, key: float = 0.0) -> None:
+        """Ask for a server for ``job``; ``key`` orders the queue (smaller first)."""
+        now = self.clock.now
+        self.monitor.arrival(now)
+        if self.busy < self.capacity and not len(self.queue):
+            self.busy += 1
+            self._record()
+            self.monitor.start(now, 0.0)
+            self.on_start(job, 0.0)
+            return
+        self.queue.push(job, key, now)
+        self._record()
+
+    def release(self) -> None:
+        """Free one server (its job is done) and start the next waiting job."""
+        self.busy -= 1
+        self._start_waiting()
+        self._record()
+
+    def _start_waiting(self) -> None:
+        now = self.clock.now
+        while self.busy < self.capacity and len(self.queue):
+            job, arrived = self.queue.pop()
+            self.busy += 1
+            wait = now - arrived
+            self.monitor.start(now, wait)
+            self.on_start(job, wait)

@@ -1,0 +1,160 @@
+"""One run of the model: build the world from a scenario, run it, hand back its state.
+
+The world is assembled from its parts (victims' payments, the mule network,
+the response chain, early warning) on one SimPy environment. New cases are
+admitted in contact-time order by a single chained event, so the event
+queue holds only what is actually pending, not a year of future victims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import simpy
+
+from fraudsim.model.cases import MINUTES_PER_DAY, Case, ContactCounts, build_cases
+from fraudsim.model.kernel import Clock
+from fraudsim.model.monitor import BinnedMonitor
+from fraudsim.model.network import Network
+from fraudsim.model.payments import Payments
+from fraudsim.model.response import Response
+from fraudsim.model.warning import EarlyWarning
+from fraudsim.rng import Streams
+from fraudsim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """One happening in the life of a traced case (immutable record)."""
+
+    time_min: float
+    event: str
+    account: str
+    amount_fen: int
+    detail: str
+
+
+@dataclass
+class RawRun:
+    """The state of a finished run, before it is turned into tables."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    end_min: float
+    counts: ContactCounts
+    cases: list[Case]
+    in_accounts: dict[int, int]
+    held: dict[int, int]
+    monitors: list[BinnedMonitor]
+    cashed_by_channel: dict[str, int]
+    movements: int
+    events_scheduled: int
+    false_positive_flags: int
+    trace: list[TraceEvent] = field(default_factory=list)
+    tree: list[tuple[float, str, str, int]] = field(default_factory=list)
+    tree_status: dict[str, str] = field(default_factory=dict)
+
+
+class _Admitter:
+    """Admits cases one after another at their contact times."""
+
+    def __init__(self, clock: Clock, cases: list[Case], payments: Payments) -> None:
+        self.clock = clock
+        self.cases = cases
+        self.payments = payments
+        self.next = 0
+        if cases:
+            clock.at(cases[0].contact_min, self._admit, None)
+
+    def _admit(self, event: simpy.Event) -> None:
+        cases, now = self.cases, self.clock.now
+        i = self.next
+        while i < len(cases) and cases[i].contact_min <= now:
+            self.payments.admit(cases[i])
+            i += 1
+        self.next = i
+        if i < len(cases):
+            self.clock.at(cases[i].contact_min, self._admit, None)
+
+
+def run_world(
+    scenario: Scenario,
+    seed: int | None = None,
+    replication: int = 0,
+    trace_case: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> RawRun:
+    """Simulate one replication of a scenario.
+
+    Args:
+        scenario: The validated scenario.
+        seed: Root seed; the scenario's own seed when None.
+        replication: Replication number (selects the random streams).
+        trace_case: Id of a case whose full timeline and money tree to record.
+        progress: Called with the simulated minute reached, about 100 times.
+
+    Returns:
+        The finished run's state.
+
+    Raises:
+        ValueError: If ``trace_case`` is not the id of a case of this run.
+    """
+    root = scenario.seed if seed is None else seed
+    streams = Streams(root, replication)
+    counts, cases = build_cases(scenario, streams)
+    if trace_case is not None:
+        if not 0 <= trace_case < len(cases):
+            raise ValueError(f"case {trace_case} does not exist: this run has {len(cases)} cases "
+                             f"(ids 0 to {len(cases) - 1})")
+        cases[trace_case].traced = True
+    end_min = (scenario.time.horizon_days + scenario.time.drain_days) * MINUTES_PER_DAY
+    clock = Clock()
+    trace: list[TraceEvent] = []
+    network: Network
+
+    def log(case: Case, event: str, acct: int, fen: int, detail: str) -> None:
+        label = network.label(acct) if acct >= 0 else "victim"
+        trace.append(TraceEvent(clock.now, event, label, fen, detail))
+
+    network = Network(scenario, clock, streams, cases, log)
+    payments = Payments(scenario, clock, network, log)
+    response = Response(scenario, clock, network, payments, streams, log, end_min)
+    warning = EarlyWarning(scenario, clock, payments, streams, log, end_min)
+    _Admitter(clock, cases, payments)
+    clock.run(end_min, progress)
+    in_accounts, held = network.balances()
+    pools = [*response.pools(), warning.team]
+    run = RawRun(
+        scenario=scenario,
+        seed=root,
+        replication=replication,
+        end_min=end_min,
+        counts=counts,
+        cases=cases,
+        in_accounts=in_accounts,
+        held=held,
+        monitors=[p.monitor for p in pools] + [response.bank_monitor],
+        cashed_by_channel=dict(zip(network.channel_names, network.cashed_by_channel, strict=True)),
+        movements=network.movements,
+        events_scheduled=clock.events_scheduled,
+        false_positive_flags=warning.false_positives,
+        trace=trace,
+    )
+    if trace_case is not None:
+        _money_tree(run, network, trace_case)
+    return run
+
+
+def _money_tree(run: RawRun, network: Network, case_id: int) -> None:
+    """Record the traced case's money tree: edges and each account's final state."""
+    names = ("active", "stopped", "frozen")
+    for t, src, dst, fen in network.edges:
+        if fen:
+            run.tree.append((t, network.label(src) if src >= 0 else "victim",
+                             network.label(dst), fen))
+    for _, _, dst, _ in network.edges:
+        label = network.label(dst)
+        held = network.lots[dst].get(case_id, 0)
+        run.tree_status[label] = f"{names[network.status[dst]]}, holds {held} fen of this case"

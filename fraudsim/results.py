@@ -1,0 +1,104 @@
+"""The results folder: tables and manifest, written atomically.
+
+A run's outputs are first written into a hidden temporary folder beside the
+destination and renamed into place only when every file is complete, so an
+interrupted or failed run never leaves a half-written results folder (and
+never destroys the previous complete one).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import simpy
+
+import fraudsim
+from fraudsim.api import SimulationResult
+
+
+@contextmanager
+def atomic_folder(dest: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``dest`` when the block succeeds.
+
+    On an exception the temporary folder is removed and ``dest`` is left as
+    it was.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+    try:
+        yield tmp
+        if dest.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
+            os.replace(dest, old / dest.name)
+            os.replace(tmp, dest)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write a table to Parquet with settings that give the same bytes for the same data."""
+    pq.write_table(table, path, compression="zstd", write_statistics=True)
+
+
+def write_summary_csv(result: SimulationResult, path: Path) -> None:
+    """Write the headline metrics as ``metric,value,unit`` rows."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["metric", "value", "unit"])
+        for m in result.summary:
+            writer.writerow([m.metric, repr(m.value), m.unit])
+
+
+def versions() -> dict[str, str]:
+    """Return the versions of fraudsim and of the libraries that shape results."""
+    return {
+        "fraudsim": fraudsim.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "simpy": simpy.__version__,
+        "pyarrow": pa.__version__,
+    }
+
+
+def manifest(result: SimulationResult, command: list[str], overrides: list[str]) -> dict[str, Any]:
+    """Return everything needed to reproduce a run."""
+    return {
+        "scenario": result.scenario.model_dump(mode="json", by_alias=True),
+        "seed": result.seed,
+        "replication": result.replication,
+        "overrides": overrides,
+        "command": command,
+        "versions": versions(),
+        "wall_time_s": round(result.stats.get("wall_s", 0.0), 3),
+        "stats": result.stats,
+    }
+
+
+def write_results(
+    result: SimulationResult, dest: Path, command: list[str], overrides: list[str]
+) -> Path:
+    """Write cases.parquet, resources.parquet, summary.csv and manifest.json to ``dest``."""
+    with atomic_folder(dest) as tmp:
+        write_parquet(result.cases, tmp / "cases.parquet")
+        write_parquet(result.resources, tmp / "resources.parquet")
+        write_summary_csv(result, tmp / "summary.csv")
+        text = json.dumps(manifest(result, command, overrides), indent=2, sort_keys=True)
+        (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
+    return dest
