@@ -52,11 +52,13 @@ class SimulationResult:
 
     def summary_table(self) -> pa.Table:
         """Return the summary as a table (metric, value, unit)."""
-        return pa.table({
-            "metric": [m.metric for m in self.summary],
-            "value": [m.value for m in self.summary],
-            "unit": [m.unit for m in self.summary],
-        })
+        return pa.table(
+            {
+                "metric": [m.metric for m in self.summary],
+                "value": [m.value for m in self.summary],
+                "unit": [m.unit for m in self.summary],
+            }
+        )
 
     def metric(self, name: str) -> float:
         """Return one headline metric by name."""
@@ -90,8 +92,13 @@ def simulate(
     run = run_world(scenario, seed, replication, trace_case, progress)
     cases = cases_table(run)
     resources = resources_table(run)
-    summary = summarise(cases, waits_by_resource(run), run.counts.contacts,
-                        run.counts.intercepted, run.cashed_by_channel)
+    summary = summarise(
+        cases,
+        waits_by_resource(run),
+        run.counts.contacts,
+        run.counts.intercepted,
+        run.cashed_by_channel,
+    )
     wall = time.perf_counter() - started
     return SimulationResult(
         scenario=scenario,

@@ -21,8 +21,14 @@ EXIT_BAD_INPUT = 2
 
 def _scenario_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10",
+    )
 
 
 def _seed(text: str) -> int:
@@ -35,7 +41,8 @@ def _seed(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
-        prog="fraudsim", description="Simulate anti-fraud fund interception.")
+        prog="fraudsim", description="Simulate anti-fraud fund interception."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and write a results folder")
@@ -62,13 +69,21 @@ def _load(args: argparse.Namespace) -> Scenario:
     return load_scenario(args.scenario, args.overrides)
 
 
-def _progress_bar(scenario: Scenario, quiet: bool) -> tuple[Callable[[float], None], Callable[[], None]]:
+def _progress_bar(
+    scenario: Scenario, quiet: bool
+) -> tuple[Callable[[float], None], Callable[[], None]]:
     """Return a progress callback over simulated days, and a closer."""
     from tqdm import tqdm
 
     days = scenario.time.horizon_days + scenario.time.drain_days
-    bar = tqdm(total=round(days, 2), unit="day", desc="simulating", disable=quiet or None,
-               leave=False, file=sys.stderr)
+    bar = tqdm(
+        total=round(days, 2),
+        unit="day",
+        desc="simulating",
+        disable=quiet or None,
+        leave=False,
+        file=sys.stderr,
+    )
 
     def update(minute: float) -> None:
         bar.update(round(minute / 1440.0, 2) - bar.n)
@@ -89,10 +104,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         close()
     out = args.out or Path("results") / scenario.name
-    write_results(result, out, ["fraudsim", *sys.argv[1:]], args.overrides)
+    write_results(result, out, args.command_line, args.overrides)
     print(summary_text(result))
-    print(f"results written to {out}/ ({result.cases.num_rows} cases, "
-          f"{result.stats['wall_s']:.2f} s)")
+    print(
+        f"results written to {out}/ ({result.cases.num_rows} cases, {result.stats['wall_s']:.2f} s)"
+    )
     return 0
 
 
@@ -103,8 +119,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     scenario = _load(args)
     try:
-        result = simulate(scenario, seed=args.seed, replication=args.replication,
-                          trace_case=args.case)
+        result = simulate(
+            scenario, seed=args.seed, replication=args.replication, trace_case=args.case
+        )
     except ValueError as err:
         print(f"fraudsim trace: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -117,10 +134,12 @@ def cmd_trace(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check a scenario file and say what it holds."""
     scenario = _load(args)
-    print(f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.scam_types)} scam "
-          f"types, {len(scenario.regions)} regions, {len(scenario.banks)} banks, "
-          f"{len(scenario.mule_network.layers)} mule layers, "
-          f"{len(scenario.scripted_cases)} scripted cases")
+    print(
+        f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.scam_types)} scam "
+        f"types, {len(scenario.regions)} regions, {len(scenario.banks)} banks, "
+        f"{len(scenario.mule_network.layers)} mule layers, "
+        f"{len(scenario.scripted_cases)} scripted cases"
+    )
     return 0
 
 
@@ -141,7 +160,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fraudsim`` command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(words)
+    args.command_line = ["fraudsim", *words]
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as err:

@@ -28,7 +28,8 @@ class Metric:
 
 
 def _col(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False)
+    values: np.ndarray = table.column(name).to_numpy(zero_copy_only=False)
+    return values
 
 
 def _quantile(values: np.ndarray, q: float) -> float:
@@ -42,18 +43,31 @@ def _share(part: int, whole: int) -> float:
 
 def money_metrics(cases: pa.Table) -> list[Metric]:
     """Totals of the money identity, and the shares saved and frozen."""
-    total = {c: int(_col(cases, c).sum()) for c in (
-        "exposed_fen", "paid_fen", "prevented_fen", "frozen_fen", "cashed_out_fen",
-        "in_flight_fen", "saved_fen", "held_by_stop_fen", "frozen_by_police_fen",
-        "frozen_by_bank_fen")}
+    total = {
+        c: int(_col(cases, c).sum())
+        for c in (
+            "exposed_fen",
+            "paid_fen",
+            "prevented_fen",
+            "frozen_fen",
+            "cashed_out_fen",
+            "in_flight_fen",
+            "saved_fen",
+            "held_by_stop_fen",
+            "frozen_by_police_fen",
+            "frozen_by_bank_fen",
+        )
+    }
     out = [Metric(k, float(v), "fen") for k, v in total.items()]
-    out += [Metric(f"prevented_by_{w}_fen", float(_col(cases, f"prevented_by_{w}_fen").sum()),
-                   "fen") for w in STOPPERS]
     out += [
-        Metric("saved_share", _share(total["saved_fen"], total["exposed_fen"]),
-               "share of exposed"),
-        Metric("frozen_share_of_paid", _share(total["frozen_fen"], total["paid_fen"]),
-               "share of paid"),
+        Metric(f"prevented_by_{w}_fen", float(_col(cases, f"prevented_by_{w}_fen").sum()), "fen")
+        for w in STOPPERS
+    ]
+    out += [
+        Metric("saved_share", _share(total["saved_fen"], total["exposed_fen"]), "share of exposed"),
+        Metric(
+            "frozen_share_of_paid", _share(total["frozen_fen"], total["paid_fen"]), "share of paid"
+        ),
         Metric("lost_fen", float(total["cashed_out_fen"]), "fen"),
         Metric("saved_yuan", total["saved_fen"] / FEN_PER_YUAN, "yuan"),
         Metric("lost_yuan", total["cashed_out_fen"] / FEN_PER_YUAN, "yuan"),
@@ -98,8 +112,9 @@ def wait_metrics(waits: dict[str, list[float]]) -> list[Metric]:
         if name == "bank_requests":
             continue
         arr = np.asarray(values, dtype=np.float64)
-        out.append(Metric(f"{name}_wait_mean_min", float(arr.mean()) if len(arr) else math.nan,
-                          "minutes"))
+        out.append(
+            Metric(f"{name}_wait_mean_min", float(arr.mean()) if len(arr) else math.nan, "minutes")
+        )
         out.append(Metric(f"{name}_wait_p90_min", _quantile(arr, 0.9), "minutes"))
     return out
 
@@ -112,10 +127,13 @@ def summarise(
     cashed_by_channel: dict[str, int],
 ) -> list[Metric]:
     """Return every headline metric of one run."""
-    out = [Metric("contacts", float(contacts), "contacts"),
-           Metric("intercepted", float(intercepted), "contacts")]
+    out = [
+        Metric("contacts", float(contacts), "contacts"),
+        Metric("intercepted", float(intercepted), "contacts"),
+    ]
     out += count_metrics(cases) + money_metrics(cases) + timing_metrics(cases)
     out += wait_metrics(waits)
-    out += [Metric(f"cashed_out_via_{ch}_fen", float(v), "fen")
-            for ch, v in cashed_by_channel.items()]
+    out += [
+        Metric(f"cashed_out_via_{ch}_fen", float(v), "fen") for ch, v in cashed_by_channel.items()
+    ]
     return out

@@ -93,8 +93,13 @@ def _case_row(run: RawRun, case: Case, regions: list[str], scams: list[str]) -> 
 
 
 _INT_COLUMNS = {
-    "case_id", "replication", "installments_planned", "installments_paid", "accounts_frozen",
-    "hops_traced", "stop_requests",
+    "case_id",
+    "replication",
+    "installments_planned",
+    "installments_paid",
+    "accounts_frozen",
+    "hops_traced",
+    "stop_requests",
 }
 
 
@@ -129,19 +134,46 @@ def _empty_columns(run: RawRun) -> list[str]:
     probe = Case(0, 0, 0, 0.0, [1], [0.0], 0.0)
     probe.next_i = 1
     probe.prevented["self"] = 1  # balances the probe so its row passes the money check
-    empty = RawRun(run.scenario, run.seed, run.replication, run.end_min, run.counts, [probe],
-                   {}, {}, [], {}, 0, 0, 0)
+    empty = RawRun(
+        run.scenario,
+        run.seed,
+        run.replication,
+        run.end_min,
+        run.counts,
+        [probe],
+        {},
+        {},
+        [],
+        {},
+        0,
+        0,
+        0,
+    )
     return list(_case_row(empty, probe, list(run.scenario.regions), list(run.scenario.scam_types)))
 
 
 def resources_table(run: RawRun) -> pa.Table:
     """Return queue length, busy servers, utilisation and waits per resource and time bin."""
     rows = [row for m in run.monitors for row in m.rows(run.end_min)]
-    columns = ["resource", "bin_start_min", "bin_end_min", "mean_queue", "max_queue",
-               "mean_busy", "mean_capacity", "utilisation", "arrivals", "starts",
-               "mean_wait_min"]
-    types = {"resource": pa.string(), "max_queue": pa.int64(), "arrivals": pa.int64(),
-             "starts": pa.int64()}
+    columns = [
+        "resource",
+        "bin_start_min",
+        "bin_end_min",
+        "mean_queue",
+        "max_queue",
+        "mean_busy",
+        "mean_capacity",
+        "utilisation",
+        "arrivals",
+        "starts",
+        "mean_wait_min",
+    ]
+    types = {
+        "resource": pa.string(),
+        "max_queue": pa.int64(),
+        "arrivals": pa.int64(),
+        "starts": pa.int64(),
+    }
     schema = pa.schema([pa.field(c, types.get(c, pa.float64())) for c in columns])
     return pa.table({c: [r[c] for r in rows] for c in columns}, schema=schema)
 

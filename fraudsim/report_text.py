@@ -14,10 +14,10 @@ def clock_time(minute: float) -> str:
     """Format a simulated minute as ``Wed d3 10:20:30`` (day counted from 1)."""
     if math.isnan(minute):
         return "-"
-    day, rest = divmod(minute, 1440.0)
-    h, m = divmod(rest, 60.0)
-    s = (m - int(m)) * 60
-    return f"{DAYS[int(day) % 7]} d{int(day) + 1} {int(h):02d}:{int(m):02d}:{int(round(s)) % 60:02d}"
+    day, total_s = divmod(round(minute * 60), 86400)
+    h, rest_s = divmod(total_s, 3600)
+    m, s = divmod(rest_s, 60)
+    return f"{DAYS[day % 7]} d{day + 1} {h:02d}:{m:02d}:{s:02d}"
 
 
 def yuan(fen: float) -> str:
@@ -73,8 +73,10 @@ def timeline_text(result: SimulationResult, case_id: int) -> str:
     t0 = row["contact_min"]
     for e in result.trace:
         amount = yuan(e.amount_fen) if e.amount_fen else ""
-        lines.append(f"{clock_time(e.time_min):<18} {e.time_min - t0:>8.1f}  {e.event:<15} "
-                     f"{e.account:<24} {amount:>18}  {e.detail}")
+        lines.append(
+            f"{clock_time(e.time_min):<18} {e.time_min - t0:>8.1f}  {e.event:<15} "
+            f"{e.account:<24} {amount:>18}  {e.detail}"
+        )
     lines.append(
         f"outcome: prevented {yuan(row['prevented_fen'])}, frozen {yuan(row['frozen_fen'])}, "
         f"cashed out {yuan(row['cashed_out_fen'])}, in flight {yuan(row['in_flight_fen'])}"
@@ -97,8 +99,9 @@ def tree_text(result: SimulationResult) -> str:
         for t, dst, fen in children.get(node, []):
             status = result.tree_status.get(dst, "")
             out = f", cashed out {yuan(cashed[dst])}" if cashed.get(dst) else ""
-            lines.append(f"{'    ' * depth}└─ {dst}  {yuan(fen)} at {clock_time(t)}  "
-                         f"[{status}{out}]")
+            lines.append(
+                f"{'    ' * depth}└─ {dst}  {yuan(fen)} at {clock_time(t)}  [{status}{out}]"
+            )
             if dst not in seen:
                 walk(dst, depth + 1, seen | {dst})
 

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -52,7 +52,7 @@ def atomic_folder(dest: Path) -> Iterator[Path]:
         raise
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
+def write_parquet(table: pa.Table, path: Path | BinaryIO) -> None:
     """Write a table to Parquet with settings that give the same bytes for the same data."""
     pq.write_table(table, path, compression="zstd", write_statistics=True)
 

@@ -69,6 +69,7 @@ class Case:
         "patrol_min",
         "pay_times",
         "prevented",
+        "realise_min",
         "recall_open",
         "region",
         "report_lag_min",
@@ -82,7 +83,6 @@ class Case:
         "stop_requests",
         "traced",
         "trail",
-        "realise_min",
         "warned_min",
         "warning_min",
     )
@@ -201,9 +201,7 @@ def draw_contacts(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, 
     return counts, times
 
 
-def _draw_type(
-    scenario: Scenario, name: str, contact: np.ndarray, streams: Streams
-) -> list[Case]:
+def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Streams) -> list[Case]:
     """Draw every exogenous attribute of the victims of one scam type.
 
     Each attribute has its own stream, named after the scam type, so that
@@ -246,8 +244,15 @@ def _draw_type(
         pay_times = [first]
         for g in steps:
             pay_times.append(pay_times[-1] + g)
-        case = Case(-1, int(region[i]), scam_idx, float(contact[i]),
-                    amounts[lo:hi].tolist(), pay_times, first + float(realise[i]))
+        case = Case(
+            -1,
+            int(region[i]),
+            scam_idx,
+            float(contact[i]),
+            amounts[lo:hi].tolist(),
+            pay_times,
+            first + float(realise[i]),
+        )
         case.self_stop = bool(self_stop[i])
         case.reports = bool(reports[i])
         case.report_lag_min = float(lag[i])
@@ -264,9 +269,15 @@ def _scripted(scenario: Scenario, spec: ScriptedCase) -> Case:
     """Build a case given exactly by the scenario (a replay)."""
     first = spec.contact_min + spec.grooming_min
     pay_times = [first + k * spec.gap_min for k in range(len(spec.installments_fen))]
-    case = Case(-1, list(scenario.regions).index(spec.region),
-                list(scenario.scam_types).index(spec.scam_type), spec.contact_min,
-                list(spec.installments_fen), pay_times, first + spec.realisation_min)
+    case = Case(
+        -1,
+        list(scenario.regions).index(spec.region),
+        list(scenario.scam_types).index(spec.scam_type),
+        spec.contact_min,
+        list(spec.installments_fen),
+        pay_times,
+        first + spec.realisation_min,
+    )
     case.self_stop = spec.self_stop
     case.reports = spec.reports
     case.report_lag_min = spec.report_lag_min

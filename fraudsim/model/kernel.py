@@ -19,6 +19,11 @@ import simpy
 Handler = Callable[[Any], None]
 
 
+def payload(event: simpy.Event) -> Any:
+    """Return the payload a handler was scheduled with (the event's value)."""
+    return event.value
+
+
 class Clock:
     """Schedules handlers on a SimPy environment.
 

@@ -21,8 +21,8 @@ from itertools import accumulate
 import simpy
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
-from fraudsim.rng import Sampler, Streams, Uniforms
+from fraudsim.model.kernel import Clock, payload
+from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
 ACTIVE, STOPPED, FROZEN = 0, 1, 2
@@ -90,6 +90,8 @@ class Network:
         self.stop_gen: list[int] = []
         self.frozen_by: list[int] = []
         self.channel: list[int] = []
+        self.acct_pool: list[list[int]] = []
+        self.acct_slot: list[int] = []
         self._pools: dict[tuple[int, int], list[int]] = {}
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
@@ -145,8 +147,10 @@ class Network:
             picker([b for b in all_banks if self.bank_region[b] != r]) for r in regions
         ]
         self.pick_other_bank = [
-            picker([x for x in all_banks if self.bank_region[x] == self.bank_region[b] and x != b]
-                   or [b])
+            picker(
+                [x for x in all_banks if self.bank_region[x] == self.bank_region[b] and x != b]
+                or [b]
+            )
             for b in all_banks
         ]
 
@@ -170,6 +174,8 @@ class Network:
             self.stop_gen.append(0)
             self.frozen_by.append(BY_POLICE)
             self.channel.append(0)
+            self.acct_pool.append(pool)
+            self.acct_slot.append(slot)
             self._maybe_risk_freeze(acct, bank)
         return acct
 
@@ -177,6 +183,16 @@ class Network:
         """The bank's own controls may catch a new mule account after a delay."""
         if self.u_risk.next() < self.risk_prob[bank]:
             self.clock.after(self.risk_detect[bank].next(), self._on_risk_freeze, acct)
+
+    def _burn(self, acct: int) -> None:
+        """Retire a stopped or frozen account: fraudsters route new money elsewhere.
+
+        Its slot in the pool gets a fresh account on next use. Money already
+        sent to the burned account still arrives there (and is held).
+        """
+        pool, slot = self.acct_pool[acct], self.acct_slot[acct]
+        if pool[slot] == acct:
+            pool[slot] = -1
 
     def first_layer_account(self, case: Case) -> int:
         """Choose the first-level mule account a victim's payment goes to."""
@@ -213,12 +229,10 @@ class Network:
         held = self.lots[acct]
         for cid, fen in lots.items():
             held[cid] = held.get(cid, 0) + fen
-        layer = self.acct_layer[acct]
-        if layer == self.last_layer and self.withdrawal.enabled:
-            if sum(lots.values()) >= self.withdrawal.threshold_fen:
-                self.hold_until[acct] = max(
-                    self.hold_until[acct], self.clock.now + self.withdrawal.delay_min
-                )
+        rule = self.withdrawal
+        large = rule.enabled and sum(lots.values()) >= rule.threshold_fen
+        if large and self.acct_layer[acct] == self.last_layer:
+            self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + rule.delay_min)
         if status == ACTIVE and not self.sweep_due[acct]:
             self._plan_sweep(acct)
 
@@ -233,7 +247,7 @@ class Network:
         self.clock.after(delay, self._on_sweep, acct)
 
     def _on_sweep(self, event: simpy.Event) -> None:
-        acct: int = event.value
+        acct: int = payload(event)
         self.sweep_due[acct] = False
         if self.status[acct] != ACTIVE or not self.lots[acct]:
             return
@@ -288,6 +302,7 @@ class Network:
         if self.status[acct] != ACTIVE:
             return
         self.status[acct] = STOPPED
+        self._burn(acct)
         self.stop_gen[acct] += 1
         gen = self.stop_gen[acct]
         self.clock.after(self.expiry_min, self._on_expiry, (acct, gen))
@@ -297,24 +312,25 @@ class Network:
                 self.clock.after(latency, self._on_police_freeze, (acct, gen))
 
     def _on_expiry(self, event: simpy.Event) -> None:
-        acct, gen = event.value
+        acct, gen = payload(event)
         if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
             self.status[acct] = ACTIVE
             if self.lots[acct] and not self.sweep_due[acct]:
                 self._plan_sweep(acct)
 
     def _on_police_freeze(self, event: simpy.Event) -> None:
-        acct, gen = event.value
+        acct, gen = payload(event)
         if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
             self.freeze(acct, BY_POLICE)
 
     def _on_risk_freeze(self, event: simpy.Event) -> None:
-        if self.status[event.value] != FROZEN:
-            self.freeze(event.value, BY_BANK)
+        if self.status[payload(event)] != FROZEN:
+            self.freeze(payload(event), BY_BANK)
 
     def freeze(self, acct: int, by: int) -> None:
         """Freeze an account: every lot in it goes back to its victim as frozen."""
         self.status[acct] = FROZEN
+        self._burn(acct)
         self.frozen_by[acct] = by
         lots, self.lots[acct] = self.lots[acct], {}
         self._freeze_lots(lots, by, acct, count_account=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import simpy
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Clock, payload
 from fraudsim.model.network import Logger, Network
 from fraudsim.scenario.schema import Scenario
 
@@ -65,7 +65,7 @@ class Payments:
             self.log(case, "prevented", -1, remaining, f"remaining payments stopped by {by}")
 
     def _on_installment(self, event: simpy.Event) -> None:
-        case: Case = event.value
+        case: Case = payload(event)
         i = case.next_i
         if i >= len(case.installments):
             return
@@ -94,7 +94,7 @@ class Payments:
             self.clock.at(case.pay_times[i + 1], self._on_installment, case)
 
     def _on_delayed_credit(self, event: simpy.Event) -> None:
-        case, acct, fen = event.value
+        case, acct, fen = payload(event)
         case.in_transit_fen -= fen
         if case.recall_open:
             case.paid_fen -= fen
@@ -105,17 +105,17 @@ class Payments:
         self.network.credit(acct, {case.id: fen})
 
     def _on_report(self, event: simpy.Event) -> None:
-        case: Case = event.value
+        case: Case = payload(event)
         case.report_min = self.clock.now
         if case.traced:
             self.log(case, "report", -1, case.paid_fen, "victim calls the police")
         self.on_report(case)
 
     def _on_flag(self, event: simpy.Event) -> None:
-        self.on_flag(event.value)
+        self.on_flag(payload(event))
 
     def _on_risk_hold(self, event: simpy.Event) -> None:
-        case: Case = event.value
+        case: Case = payload(event)
         if case.next_i < len(case.installments):
             case.hold_min = self.clock.now
             self.halt(case, "hold", self.clock.now)

@@ -17,7 +17,7 @@ import math
 import simpy
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Clock, payload
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Logger, Network
 from fraudsim.model.payments import Payments
@@ -87,15 +87,38 @@ class Response:
         self.xdelay = cross_region_delays(scenario)
         bin_min = scenario.time.resource_bin_min
         discipline = self.triage if self.triage in ("fifo", "lifo") else "key"
-        self.call_takers = ServerPool(clock, "call_takers", resp.call_takers.weekly_capacity(),
-                                      "fifo", self._call_start, bin_min, end_min)
-        self.analysts = ServerPool(clock, "analysts", resp.analysts.weekly_capacity(),
-                                   discipline, self._case_start, bin_min, end_min)
-        self.patrols = ServerPool(clock, "patrols", resp.patrols.weekly_capacity(),
-                                  "fifo", self._patrol_start, bin_min, end_min)
+        self.call_takers = ServerPool(
+            clock,
+            "call_takers",
+            resp.call_takers.weekly_capacity(),
+            "fifo",
+            self._call_start,
+            bin_min,
+            end_min,
+        )
+        self.analysts = ServerPool(
+            clock,
+            "analysts",
+            resp.analysts.weekly_capacity(),
+            discipline,
+            self._case_start,
+            bin_min,
+            end_min,
+        )
+        self.patrols = ServerPool(
+            clock,
+            "patrols",
+            resp.patrols.weekly_capacity(),
+            "fifo",
+            self._patrol_start,
+            bin_min,
+            end_min,
+        )
         self.bank_monitor = BinnedMonitor("bank_requests", bin_min)
         self.bank_in_progress = 0
-        self.call_time = streams.sampler("response.call_takers.handling", resp.call_takers.handling_min)
+        self.call_time = streams.sampler(
+            "response.call_takers.handling", resp.call_takers.handling_min
+        )
         self.case_time = streams.sampler("response.analysts.handling", resp.analysts.handling_min)
         self.travel = streams.sampler("response.patrols.travel", resp.patrols.travel_min)
         self.on_scene = streams.sampler("response.patrols.on_scene", resp.patrols.on_scene_min)
@@ -116,7 +139,7 @@ class Response:
         self.clock.after(self.call_time.next(), self._call_end, case)
 
     def _call_end(self, event: simpy.Event) -> None:
-        case: Case = event.value
+        case: Case = payload(event)
         self.call_takers.release()
         case.call_end_min = self.clock.now
         case.recall_open = True
@@ -131,8 +154,13 @@ class Response:
         case.guidance_min = now
         followed = self.u_guidance.next() < self.guidance_prob
         if case.traced:
-            self.log(case, "guidance", -1, 0, "victim follows guidance" if followed else
-                     "victim does not follow guidance")
+            self.log(
+                case,
+                "guidance",
+                -1,
+                0,
+                "victim follows guidance" if followed else "victim does not follow guidance",
+            )
         if followed:
             self.payments.halt(case, "guidance", now)
 
@@ -143,7 +171,13 @@ class Response:
         case.case_start_min = now
         case.started = True
         if case.traced:
-            self.log(case, "case_start", -1, case.paid_fen, f"analyst takes the case after {wait:.1f} min")
+            self.log(
+                case,
+                "case_start",
+                -1,
+                case.paid_fen,
+                f"analyst takes the case after {wait:.1f} min",
+            )
         if self.guidance_at == "analyst":
             self._guide(case)
         if self.u_dispatch.next() < self.dispatch_prob:
@@ -163,7 +197,7 @@ class Response:
             self.request_stop(case, acct, 0)
 
     def _on_hold(self, event: simpy.Event) -> None:
-        case: Case = event.value
+        case: Case = payload(event)
         case.hold_min = self.clock.now
         self.payments.halt(case, "hold", self.clock.now)
 
@@ -173,7 +207,7 @@ class Response:
         self.clock.after(self.travel.next(), self._patrol_arrive, case)
 
     def _patrol_arrive(self, event: simpy.Event) -> None:
-        case: Case = event.value
+        case: Case = payload(event)
         case.patrol_min = self.clock.now
         if case.traced:
             self.log(case, "patrol_arrives", -1, 0, "officers reach the victim")
@@ -205,7 +239,7 @@ class Response:
         self.clock.after(delay, self._stop_executed, (case, acct, depth))
 
     def _stop_executed(self, event: simpy.Event) -> None:
-        case, acct, depth = event.value
+        case, acct, depth = payload(event)
         self._bank_load(-1)
         net = self.network
         net.stop(acct)
@@ -214,7 +248,13 @@ class Response:
             case.first_stop_min = now
         if case.traced:
             held = net.lots[acct].get(case.id, 0)
-            self.log(case, "stop_executed", acct, held, f"status {('active', 'stopped', 'frozen')[net.status[acct]]}")
+            self.log(
+                case,
+                "stop_executed",
+                acct,
+                held,
+                f"status {('active', 'stopped', 'frozen')[net.status[acct]]}",
+            )
         if depth < self.max_depth and case.trail.get(acct):
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
@@ -222,7 +262,7 @@ class Response:
             self.clock.after(delay, self._inquiry_answered, (case, acct, depth))
 
     def _inquiry_answered(self, event: simpy.Event) -> None:
-        case, acct, depth = event.value
+        case, acct, depth = payload(event)
         self._bank_load(-1)
         for child in dict.fromkeys(case.trail.get(acct, ())):
             if child not in case.requested:

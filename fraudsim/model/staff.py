@@ -17,7 +17,7 @@ from typing import Any
 
 import simpy
 
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Clock, payload
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
@@ -103,7 +103,7 @@ class ServerPool:
                     self.clock.at(t, self._on_shift_change, weekly[h % HOURS_PER_WEEK])
 
     def _on_shift_change(self, event: simpy.Event) -> None:
-        self.capacity = event.value
+        self.capacity = payload(event)
         self._start_waiting()
         self._record()
 

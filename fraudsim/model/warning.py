@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Clock, payload
 from fraudsim.model.network import Logger
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
@@ -47,8 +47,15 @@ class EarlyWarning:
         self.log = log
         self.unanswered = ew.unanswered_share
         self.success = ew.success_prob
-        self.team = ServerPool(clock, "warning_team", ew.team.weekly_capacity(), "fifo",
-                               self._call_start, scenario.time.resource_bin_min, end_min)
+        self.team = ServerPool(
+            clock,
+            "warning_team",
+            ew.team.weekly_capacity(),
+            "fifo",
+            self._call_start,
+            scenario.time.resource_bin_min,
+            end_min,
+        )
         self.call_time = streams.sampler("warning.call", ew.call_min)
         self.u_answer = Uniforms(streams.generator("warning.answer"))
         self.u_success = Uniforms(streams.generator("warning.success"))
@@ -90,7 +97,7 @@ class EarlyWarning:
 
     def _call_end(self, event: simpy.Event) -> None:
         self.team.release()
-        case: Case | None = event.value
+        case: Case | None = payload(event)
         if case is None:
             return
         now = self.clock.now
@@ -102,7 +109,12 @@ class EarlyWarning:
         self.calls_answered += 1
         convinced = self.u_success.next() < self.success
         if case.traced:
-            self.log(case, "warning_call", -1, 0,
-                     "victim dissuaded" if convinced else "victim not convinced")
+            self.log(
+                case,
+                "warning_call",
+                -1,
+                0,
+                "victim dissuaded" if convinced else "victim not convinced",
+            )
         if convinced:
             self.payments.halt(case, "dissuasion", now)

@@ -106,8 +106,10 @@ def run_world(
     counts, cases = build_cases(scenario, streams)
     if trace_case is not None:
         if not 0 <= trace_case < len(cases):
-            raise ValueError(f"case {trace_case} does not exist: this run has {len(cases)} cases "
-                             f"(ids 0 to {len(cases) - 1})")
+            raise ValueError(
+                f"case {trace_case} does not exist: this run has {len(cases)} cases "
+                f"(ids 0 to {len(cases) - 1})"
+            )
         cases[trace_case].traced = True
     end_min = (scenario.time.horizon_days + scenario.time.drain_days) * MINUTES_PER_DAY
     clock = Clock()
@@ -152,8 +154,9 @@ def _money_tree(run: RawRun, network: Network, case_id: int) -> None:
     names = ("active", "stopped", "frozen")
     for t, src, dst, fen in network.edges:
         if fen:
-            run.tree.append((t, network.label(src) if src >= 0 else "victim",
-                             network.label(dst), fen))
+            run.tree.append(
+                (t, network.label(src) if src >= 0 else "victim", network.label(dst), fen)
+            )
     for _, _, dst, _ in network.edges:
         label = network.label(dst)
         held = network.lots[dst].get(case_id, 0)

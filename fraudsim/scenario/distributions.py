@@ -100,9 +100,8 @@ class Lognormal(_Dist):
         by_moments = self.mean_value is not None and self.sd is not None
         if by_quantiles == by_moments:
             raise ValueError("give either median and p95, or mean and sd (exactly one pair)")
-        if by_quantiles and self.p95 is not None and self.median is not None:
-            if self.p95 <= self.median:
-                raise ValueError("p95 must be greater than median")
+        if self.p95 is not None and self.median is not None and self.p95 <= self.median:
+            raise ValueError("p95 must be greater than median")
         return self
 
     def params(self) -> tuple[float, float]:
@@ -227,13 +226,15 @@ class Empirical(_Dist):
         """Return the normalised weights."""
         if self.weights is None:
             return np.full(len(self.values), 1.0 / len(self.values))
-        w = np.asarray(self.weights, dtype=np.float64)
-        return w / w.sum()
+        w: FloatArray = np.asarray(self.weights, dtype=np.float64)
+        normalised: FloatArray = w / w.sum()
+        return normalised
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         """Draw values with replacement according to the weights."""
         idx = rng.choice(len(self.values), size=n, p=self.probabilities())
-        return np.asarray(self.values, dtype=np.float64)[idx]
+        values: FloatArray = np.asarray(self.values, dtype=np.float64)[idx]
+        return values
 
     def mean(self) -> float:
         """Return the weighted mean."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
@@ -12,11 +12,11 @@ from fraudsim.scenario.staffing import Frozen
 Probability = float
 
 
-def _prob(description: str, default: float | None = None) -> Probability:
+def _prob(description: str, default: float | None = None) -> Any:
     """Field of a probability or share, validated to lie in [0, 1]."""
     if default is None:
-        return Field(ge=0, le=1, description=description)  # type: ignore[no-any-return]
-    return Field(default=default, ge=0, le=1, description=description)  # type: ignore[no-any-return]
+        return Field(ge=0, le=1, description=description)
+    return Field(default=default, ge=0, le=1, description=description)
 
 
 class Region(Frozen):

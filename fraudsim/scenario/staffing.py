@@ -31,7 +31,9 @@ class Shift(Frozen):
         description="Weekdays the shift runs (0 = Monday ... 6 = Sunday).",
     )
     start_hour: int = Field(ge=0, le=23, description="Hour of day the shift starts (0-23).")
-    hours: int = Field(ge=1, le=24, description="Length of the shift in hours (may cross midnight).")
+    hours: int = Field(
+        ge=1, le=24, description="Length of the shift in hours (may cross midnight)."
+    )
     staff: int = Field(ge=0, description="People (or units) on duty during the shift.")
 
     @model_validator(mode="after")
