@@ -1,0 +1,49 @@
+"""Shared fixtures: the shipped scenarios and a builder of small variants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from fraudsim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+XIAMEN = SCENARIOS / "xiamen-2023.toml"
+
+# A busy but small city built from the Xiamen replay: random victims on top
+# of the scripted one, several installments, pooling mule accounts.
+BUSY = [
+    "contacts.rate_per_hour=40",
+    "scam_types.customer_service.hook_prob=0.05",
+    'scam_types.customer_service.installments={kind="empirical",values=[1,2,3,5],weights=[4,3,2,1]}',
+    'scam_types.customer_service.installment_fen={kind="lognormal",median=500000,p95=20000000}',
+    'scam_types.customer_service.installment_gap_min={kind="exponential",mean=20}',
+    'scam_types.customer_service.realisation_min={kind="exponential",mean=600}',
+    "scam_types.customer_service.report_prob=0.6",
+    "scam_types.customer_service.self_stop_prob=0.7",
+    "mule_network.accounts_per_bank=20",
+    "time.horizon_days=5",
+    "time.drain_days=1",
+    'response.analysts.handling_min={kind="exponential",mean=15}',
+    "response.patrols.dispatch_prob=0.3",
+    'mule_network.layers.0.dwell_min={kind="lognormal",median=30,p95=240}',
+    'banks.xiamen_bank.stop_latency_min={kind="lognormal",median=5,p95=60}',
+]
+
+
+def xiamen(overrides: Sequence[str] = ()) -> Scenario:
+    """Return the Xiamen replay with overrides applied."""
+    return load_scenario(XIAMEN, list(overrides))
+
+
+def busy(overrides: Sequence[str] = ()) -> Scenario:
+    """Return the small busy city with further overrides applied."""
+    return load_scenario(XIAMEN, [*BUSY, *overrides])
+
+
+@pytest.fixture
+def busy_scenario() -> Scenario:
+    return busy()

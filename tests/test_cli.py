@@ -1,0 +1,222 @@
+"""The command line: runs, results folders, traces, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from fraudsim.cli import main
+from tests.conftest import SCENARIOS, XIAMEN
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_run_writes_a_complete_results_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "res"
+    code, stdout, _ = run_cli(["run", str(XIAMEN), "--out", str(out), "--quiet"], capsys)
+    assert code == 0
+    assert "¥1,500,000.00" in stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "cases.parquet",
+        "manifest.json",
+        "resources.parquet",
+        "summary.csv",
+    ]
+    cases = pq.read_table(out / "cases.parquet")
+    assert cases.num_rows == 1
+    assert cases.column("frozen_fen")[0].as_py() == 150_000_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 20230927
+    assert manifest["scenario"]["name"] == "xiamen-2023"
+    assert manifest["versions"]["fraudsim"]
+    assert manifest["command"][:2] == ["fraudsim", "run"]
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert {"metric": "saved_share", "value": "1.0", "unit": "share of exposed"} in rows
+    # No temporary folders are left beside the results.
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]
+
+
+def test_run_replaces_a_previous_result_only_when_complete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "res"
+    assert run_cli(["run", str(XIAMEN), "--out", str(out), "--quiet"], capsys)[0] == 0
+    code, _, _ = run_cli(
+        [
+            "run",
+            str(XIAMEN),
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            "banks.xiamen_bank.stop_latency_min=30",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert pq.read_table(out / "cases.parquet").column("cashed_out_fen")[0].as_py() == 150_000_000
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]
+
+
+def test_seed_option_and_overrides_are_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    run_cli(
+        [
+            "run",
+            str(XIAMEN),
+            "--out",
+            str(out),
+            "--quiet",
+            "--seed",
+            "5",
+            "--set",
+            "response.analysts.staff=2",
+        ],
+        capsys,
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    assert manifest["overrides"] == ["response.analysts.staff=2"]
+    assert manifest["scenario"]["response"]["analysts"]["staff"] == 2
+
+
+def test_trace_prints_timeline_and_money_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        ["trace", str(XIAMEN), "--case", "0", "--set", "banks.xiamen_bank.stop_latency_min=30"],
+        capsys,
+    )
+    assert code == 0
+    for word in (
+        "contact",
+        "payment",
+        "report",
+        "stop_requested",
+        "stop_executed",
+        "hop",
+        "cash_out",
+        "money tree",
+        "L2:xiamen_bank",
+    ):
+        assert word in out
+
+
+def test_trace_of_a_missing_case_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["trace", str(XIAMEN), "--case", "5"], capsys)
+    assert code == 2
+    assert "case 5 does not exist" in err
+
+
+def test_validate_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["validate", str(XIAMEN)], capsys)
+    assert code == 0 and "valid scenario 'xiamen-2023'" in out
+    code, out, _ = run_cli(["schema"], capsys)
+    schema = json.loads(out)
+    assert code == 0
+    assert "mule_network" in schema["properties"]
+    assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_scenario_validates(
+    scenario: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["validate", str(scenario)], capsys)[0] == 0
+
+
+BAD_INPUT = [
+    (["--set", "bogus_key=1"], "bogus_key: unknown key; allowed keys:"),
+    (["--set", 'seed="abc"'], "seed: Input should be a valid integer"),
+    (["--set", "time.horizon_days=-2"], "time.horizon_days: Input should be greater than 0"),
+    (["--set", "banks.xiamen_bank.stop_latency_min=-1"], "banks.xiamen_bank.stop_latency_min"),
+    (
+        ["--set", "response.guidance.success_prob=1.5"],
+        "response.guidance.success_prob: Input should be less than or equal to 1",
+    ),
+    (
+        ["--set", "scam_types.customer_service.share=0.5"],
+        "scam_types: the share values must sum to 1",
+    ),
+    (
+        ["--set", 'banks.xiamen_bank.region="atlantis"'],
+        "banks.xiamen_bank.region: unknown name 'atlantis'; allowed: xiamen",
+    ),
+    (["--set", 'response.analysts.triage="random"'], "response.analysts.triage"),
+    (["--set", "mule_network.layers.7.dwell_min=1"], "is not an index"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[m for _, m in BAD_INPUT])
+def test_bad_input_is_listed_with_exit_code_2_and_no_results(
+    extra: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "res"
+    code, _, err = run_cli(["run", str(XIAMEN), "--out", str(out), "--quiet", *extra], capsys)
+    assert code == 2
+    assert message in err
+    assert str(XIAMEN) in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_problem_is_listed_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    text = XIAMEN.read_text()
+    text = text.replace(
+        'region = "xiamen"\nstop_latency_min', 'region = "nowhere"\nstop_latency_min'
+    )
+    text = text.replace("horizon_days = 3.0", "horizon_days = -3.0\ncolour = 'blue'")
+    bad.write_text(text)
+    code, _, err = run_cli(["validate", str(bad)], capsys)
+    assert code == 2
+    assert "3 problem(s)" in err
+    assert "time.horizon_days" in err and "time.colour: unknown key" in err
+    assert "banks.xiamen_bank.region: unknown name 'nowhere'" in err
+
+
+def test_missing_file_and_broken_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["run", str(tmp_path / "nope.toml"), "--quiet"], capsys)
+    assert code == 2 and "cannot read the file" in err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[time\nhorizon_days = ")
+    code, _, err = run_cli(["validate", str(broken)], capsys)
+    assert code == 2 and "not valid TOML" in err
+
+
+def test_console_script_reports_errors_without_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fraudsim.cli",
+            "run",
+            str(XIAMEN),
+            "--set",
+            "seed=-4",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "seed: Input should be greater than or equal to 0" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "x").exists()
