@@ -35,6 +35,8 @@ class BinnedMonitor:
     _queue: int = 0
     _busy: int = 0
     _capacity: float = 0.0
+    _cur: int = 0
+    _bin_end: float = 0.0
 
     def _bin(self, t: float) -> int:
         b = int(t // self.bin_min)
@@ -51,6 +53,14 @@ class BinnedMonitor:
         if now <= t:
             return
         q, busy, cap = self._queue, self._busy, self._capacity
+        if now < self._bin_end:
+            # Fast path: still inside the bin of the last change.
+            b, dt = self._cur, now - t
+            self.queue_area[b] += q * dt
+            self.busy_area[b] += busy * dt
+            self.capacity_area[b] += cap * dt
+            self._last = now
+            return
         while t < now:
             b = self._bin(t)
             end = min(now, (b + 1) * self.bin_min)
@@ -62,12 +72,14 @@ class BinnedMonitor:
                 self.max_queue[b] = q
             t = end
         self._last = now
+        self._cur = self._bin(now)
+        self._bin_end = (self._cur + 1) * self.bin_min
 
     def set_state(self, now: float, queue: int, busy: int, capacity: float) -> None:
         """Record a change of queue length, busy servers or capacity at ``now``."""
         self.advance(now)
         self._queue, self._busy, self._capacity = queue, busy, capacity
-        b = self._bin(now)
+        b = self._cur if self._last == now and now < self._bin_end else self._bin(now)
         if queue > self.max_queue[b]:
             self.max_queue[b] = queue
 
