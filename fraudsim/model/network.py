@@ -18,10 +18,8 @@ import bisect
 from collections.abc import Callable
 from itertools import accumulate
 
-import simpy
-
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock, payload
+from fraudsim.model.kernel import Call, Clock, payload
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
@@ -246,7 +244,7 @@ class Network:
         self.sweep_due[acct] = True
         self.clock.after(delay, self._on_sweep, acct)
 
-    def _on_sweep(self, event: simpy.Event) -> None:
+    def _on_sweep(self, event: Call) -> None:
         acct: int = payload(event)
         self.sweep_due[acct] = False
         if self.status[acct] != ACTIVE or not self.lots[acct]:
@@ -311,19 +309,19 @@ class Network:
             if latency < self.expiry_min:
                 self.clock.after(latency, self._on_police_freeze, (acct, gen))
 
-    def _on_expiry(self, event: simpy.Event) -> None:
+    def _on_expiry(self, event: Call) -> None:
         acct, gen = payload(event)
         if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
             self.status[acct] = ACTIVE
             if self.lots[acct] and not self.sweep_due[acct]:
                 self._plan_sweep(acct)
 
-    def _on_police_freeze(self, event: simpy.Event) -> None:
+    def _on_police_freeze(self, event: Call) -> None:
         acct, gen = payload(event)
         if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
             self.freeze(acct, BY_POLICE)
 
-    def _on_risk_freeze(self, event: simpy.Event) -> None:
+    def _on_risk_freeze(self, event: Call) -> None:
         if self.status[payload(event)] != FROZEN:
             self.freeze(payload(event), BY_BANK)
 

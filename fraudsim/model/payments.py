@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import simpy
-
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock, payload
+from fraudsim.model.kernel import Call, Clock, payload
 from fraudsim.model.network import Logger, Network
 from fraudsim.scenario.schema import Scenario
 
@@ -64,7 +62,7 @@ class Payments:
         if case.traced:
             self.log(case, "prevented", -1, remaining, f"remaining payments stopped by {by}")
 
-    def _on_installment(self, event: simpy.Event) -> None:
+    def _on_installment(self, event: Call) -> None:
         case: Case = payload(event)
         i = case.next_i
         if i >= len(case.installments):
@@ -93,7 +91,7 @@ class Payments:
         if i + 1 < len(case.installments):
             self.clock.at(case.pay_times[i + 1], self._on_installment, case)
 
-    def _on_delayed_credit(self, event: simpy.Event) -> None:
+    def _on_delayed_credit(self, event: Call) -> None:
         case, acct, fen = payload(event)
         case.in_transit_fen -= fen
         if case.recall_open:
@@ -104,17 +102,17 @@ class Payments:
             return
         self.network.credit(acct, {case.id: fen})
 
-    def _on_report(self, event: simpy.Event) -> None:
+    def _on_report(self, event: Call) -> None:
         case: Case = payload(event)
         case.report_min = self.clock.now
         if case.traced:
             self.log(case, "report", -1, case.paid_fen, "victim calls the police")
         self.on_report(case)
 
-    def _on_flag(self, event: simpy.Event) -> None:
+    def _on_flag(self, event: Call) -> None:
         self.on_flag(payload(event))
 
-    def _on_risk_hold(self, event: simpy.Event) -> None:
+    def _on_risk_hold(self, event: Call) -> None:
         case: Case = payload(event)
         if case.next_i < len(case.installments):
             case.hold_min = self.clock.now

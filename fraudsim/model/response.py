@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import math
 
-import simpy
-
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock, payload
+from fraudsim.model.kernel import Call, Clock, payload
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Logger, Network
 from fraudsim.model.payments import Payments
@@ -138,7 +136,7 @@ class Response:
         case.call_start_min = self.clock.now
         self.clock.after(self.call_time.next(), self._call_end, case)
 
-    def _call_end(self, event: simpy.Event) -> None:
+    def _call_end(self, event: Call) -> None:
         case: Case = payload(event)
         self.call_takers.release()
         case.call_end_min = self.clock.now
@@ -188,7 +186,7 @@ class Response:
             self.request_stop(case, acct, 0)
         self.clock.after(self.case_time.next(), self._case_end, case)
 
-    def _case_end(self, event: simpy.Event) -> None:
+    def _case_end(self, event: Call) -> None:
         self.analysts.release()
 
     def _paid(self, case: Case, acct: int) -> None:
@@ -196,7 +194,7 @@ class Response:
         if case.started:
             self.request_stop(case, acct, 0)
 
-    def _on_hold(self, event: simpy.Event) -> None:
+    def _on_hold(self, event: Call) -> None:
         case: Case = payload(event)
         case.hold_min = self.clock.now
         self.payments.halt(case, "hold", self.clock.now)
@@ -206,7 +204,7 @@ class Response:
     def _patrol_start(self, case: Case, wait: float) -> None:
         self.clock.after(self.travel.next(), self._patrol_arrive, case)
 
-    def _patrol_arrive(self, event: simpy.Event) -> None:
+    def _patrol_arrive(self, event: Call) -> None:
         case: Case = payload(event)
         case.patrol_min = self.clock.now
         if case.traced:
@@ -214,7 +212,7 @@ class Response:
         self.payments.halt(case, "patrol", self.clock.now)
         self.clock.after(self.on_scene.next(), self._patrol_free, None)
 
-    def _patrol_free(self, event: simpy.Event) -> None:
+    def _patrol_free(self, event: Call) -> None:
         self.patrols.release()
 
     # -- stop-payments and tracing --------------------------------------------
@@ -238,7 +236,7 @@ class Response:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
         self.clock.after(delay, self._stop_executed, (case, acct, depth))
 
-    def _stop_executed(self, event: simpy.Event) -> None:
+    def _stop_executed(self, event: Call) -> None:
         case, acct, depth = payload(event)
         self._bank_load(-1)
         net = self.network
@@ -261,7 +259,7 @@ class Response:
             self._bank_load(+1)
             self.clock.after(delay, self._inquiry_answered, (case, acct, depth))
 
-    def _inquiry_answered(self, event: simpy.Event) -> None:
+    def _inquiry_answered(self, event: Call) -> None:
         case, acct, depth = payload(event)
         self._bank_load(-1)
         for child in dict.fromkeys(case.trail.get(acct, ())):

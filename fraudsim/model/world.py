@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import simpy
-
 from fraudsim.model.cases import MINUTES_PER_DAY, Case, ContactCounts, build_cases
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Network
 from fraudsim.model.payments import Payments
@@ -68,7 +66,7 @@ class _Admitter:
         if cases:
             clock.at(cases[0].contact_min, self._admit, None)
 
-    def _admit(self, event: simpy.Event) -> None:
+    def _admit(self, event: Call) -> None:
         cases, now = self.cases, self.clock.now
         i = self.next
         while i < len(cases) and cases[i].contact_min <= now:
@@ -125,7 +123,7 @@ def run_world(
     response = Response(scenario, clock, network, payments, streams, log, end_min)
     warning = EarlyWarning(scenario, clock, payments, streams, log, end_min)
     _Admitter(clock, cases, payments)
-    clock.run(end_min, progress)
+    clock.run_to(end_min, progress)
     in_accounts, held = network.balances()
     pools = [*response.pools(), warning.team]
     run = RawRun(
