@@ -140,8 +140,10 @@ class Case:
         self.recall_open = False
         self.traced = False
         self.l1_accounts: list[int] = []
-        self.requested: set[int] = set()
-        self.trail: dict[int, list[int]] = {}
+        # Created on first use: most cases are never traced, and a million
+        # empty sets and dicts would cost a quarter of a gigabyte.
+        self.requested: set[int] | None = None
+        self.trail: dict[int, list[int]] | None = None
 
     def remaining_fen(self) -> int:
         """Return the planned payments not yet made."""

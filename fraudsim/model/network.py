@@ -283,8 +283,11 @@ class Network:
                 share = q + (j < r)
                 if share:
                     parts[j][cid] = parts[j].get(cid, 0) + share
-            trail = cases[cid].trail.setdefault(acct, [])
-            trail.extend(children)
+            case = cases[cid]
+            if case.reports:  # only money that police will trace needs its trail kept
+                if case.trail is None:
+                    case.trail = {}
+                case.trail.setdefault(acct, []).extend(children)
             if cid == self.traced_id:
                 for j, child in enumerate(children):
                     self.log(cases[cid], "hop", child, q + (j < r), f"from {self.label(acct)}")

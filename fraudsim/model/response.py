@@ -223,9 +223,12 @@ class Response:
 
     def request_stop(self, case: Case, acct: int, depth: int) -> None:
         """Send a stop-payment request for ``acct`` on behalf of ``case``."""
-        if acct in case.requested:
+        requested = case.requested
+        if requested is None:
+            requested = case.requested = set()
+        elif acct in requested:
             return
-        case.requested.add(acct)
+        requested.add(acct)
         case.stop_requests += 1
         net = self.network
         bank = net.acct_bank[acct]
@@ -253,7 +256,7 @@ class Response:
                 held,
                 f"status {('active', 'stopped', 'frozen')[net.status[acct]]}",
             )
-        if depth < self.max_depth and case.trail.get(acct):
+        if depth < self.max_depth and case.trail and case.trail.get(acct):
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
             self._bank_load(+1)
@@ -262,8 +265,10 @@ class Response:
     def _inquiry_answered(self, event: Call) -> None:
         case, acct, depth = payload(event)
         self._bank_load(-1)
-        for child in dict.fromkeys(case.trail.get(acct, ())):
-            if child not in case.requested:
+        trail = case.trail or {}
+        requested = case.requested or set()
+        for child in dict.fromkeys(trail.get(acct, ())):
+            if child not in requested:
                 case.hops_traced += 1
                 self.request_stop(case, child, depth + 1)
 
