@@ -3,6 +3,16 @@
 __version__ = "0.1.0"
 
 from fraudsim.api import SimulationResult, simulate
+from fraudsim.experiments import ComparisonResult, compare, sweep
 from fraudsim.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["Scenario", "ScenarioError", "SimulationResult", "load_scenario", "simulate"]
+__all__ = [
+    "ComparisonResult",
+    "Scenario",
+    "ScenarioError",
+    "SimulationResult",
+    "compare",
+    "load_scenario",
+    "simulate",
+    "sweep",
+]

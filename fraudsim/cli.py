@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fraudsim.cli_experiments import register as register_experiments
 from fraudsim.scenario.loading import ScenarioError, load_scenario
 from fraudsim.scenario.schema import Scenario
 
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(validate)
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    handlers = {**COMMANDS, **register_experiments(sub)}
+    for name, handler in handlers.items():
+        sub.choices[name].set_defaults(handler=handler)
     return parser
 
 
@@ -164,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(words)
     args.command_line = ["fraudsim", *words]
     try:
-        return COMMANDS[args.command](args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except ScenarioError as err:
         print(f"{err.source}: {len(err.problems)} problem(s):", file=sys.stderr)
         print(err.render(), file=sys.stderr)

@@ -181,13 +181,15 @@ def test_loaded_scenario_is_immutable(target: Any, attribute: str, value: Any) -
 def test_unknown_key_lists_allowed_keys(tmp_path: Path) -> None:
     key, msg = only_problem(write(tmp_path, edited(add=(("time", "horizon_dayz = 2"),))))
     assert key == "time.horizon_dayz"
-    assert msg == "unknown key; allowed keys: drain_days, horizon_days, resource_bin_min"
+    assert msg == (
+        "unknown key; allowed keys: drain_days, horizon_days, resource_bin_min, warmup_days"
+    )
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     key, msg = only_problem(write(tmp_path, edited(add=(("", "seeds = 1"),))))
     assert key == "seeds"
-    assert msg.startswith("unknown key; allowed keys: banks, cites, contacts, ")
+    assert msg.startswith("unknown key; allowed keys: banks, baseline_policy, cites, contacts, ")
     assert "seed," in msg and "scripted_cases" in msg
 
 
@@ -673,7 +675,8 @@ def test_override_to_unknown_key_reports_allowed_keys(tmp_path: Path) -> None:
     path = write(tmp_path, BASE_TEXT)
     problems = problems_of(path, ("time.horizon_dys=5", "response.triage=lifo"))
     assert problems == {
-        "time.horizon_dys": "unknown key; allowed keys: drain_days, horizon_days, resource_bin_min",
+        "time.horizon_dys": "unknown key; allowed keys: drain_days, horizon_days, "
+        "resource_bin_min, warmup_days",
         "response.triage": "unknown key; allowed keys: analysts, call_takers, guidance, holds, "
         "patrols, stop_payment",
     }

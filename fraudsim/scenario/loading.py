@@ -68,11 +68,23 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
 
 
 def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate plain data into a :class:`Scenario`, listing every problem."""
+    """Validate plain data into a :class:`Scenario`, listing every problem.
+
+    Policies (``[policies.<name>]``) are checked once the base scenario is
+    valid: each policy's overrides applied to the base must validate too.
+    """
+    from fraudsim.scenario.policies import normalise_policies, policy_problems
+
+    raw = normalise_policies(raw)
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         problems = _field_problems(err, raw)
+    else:
+        policy = policy_problems(raw)
+        if policy:
+            raise ScenarioError(source, policy)
+        return scenario
     cross = [(".".join(p), m) for p, m in cross_problems(raw)]
     # When the fields are valid, Scenario's own cross-reference check fails with
     # all cross problems joined at the top level; list them one by one instead.

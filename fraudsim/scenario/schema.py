@@ -9,6 +9,7 @@ that the loader can report them together with field errors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -18,6 +19,7 @@ from fraudsim.scenario.distributions import Distribution
 from fraudsim.scenario.network import Bank, CrossRegion, MuleNetwork, Region, _prob
 from fraudsim.scenario.response import EarlyWarning, Response
 from fraudsim.scenario.staffing import HOURS_PER_WEEK, Frozen
+from fraudsim.scenario.targets import Target
 
 SHARE_TOLERANCE = 1e-6
 
@@ -34,6 +36,19 @@ class TimeSettings(Frozen):
     resource_bin_min: float = Field(
         default=60.0, gt=0, description="Width of the time bins of resources.parquet."
     )
+    warmup_days: float = Field(
+        default=0.0,
+        ge=0,
+        description="Warm-up left out of experiment statistics (steady-state scenarios): cases "
+        "whose scam contact comes earlier are excluded, and queue waits count only jobs that "
+        "start service in resource bins beginning at or after it. Must be below horizon_days.",
+    )
+
+    @model_validator(mode="after")
+    def _warmup_within_horizon(self) -> Self:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError("warmup_days must be below horizon_days (no case would be counted)")
+        return self
 
 
 class Contacts(Frozen):
@@ -152,6 +167,23 @@ class Scenario(Frozen):
     scripted_cases: list[ScriptedCase] = Field(
         default=[], description="Cases given exactly, added to the random ones."
     )
+    targets: list[Target] = Field(
+        default=[],
+        description="Published figures the scenario must reproduce, each held to a seed fact "
+        "with a tolerance; checked by fraudsim check and fitted by fraudsim calibrate.",
+    )
+    policies: dict[str, dict[str, Any]] = Field(
+        default={},
+        description="Named policies compared by fraudsim compare and sweep: each a table of "
+        "overrides of this scenario, keyed by the same key paths as --set, e.g. "
+        '[policies.fast_freeze] "banks.b1.stop_latency_min" = 1. A policy cannot change the '
+        "seed: every policy sees the same scams (common random numbers).",
+    )
+    baseline_policy: str | None = Field(
+        default=None,
+        description="The policy the others are compared against; default: the first declared "
+        'policy, or the plain scenario (called "base") when none is declared.',
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
@@ -230,4 +262,21 @@ def cross_problems(raw: Mapping[str, Any]) -> list[Problem]:
                 base = ("scripted_cases", str(i))
                 problems += _check_ref(case.get("scam_type"), scams, (*base, "scam_type"))
                 problems += _check_ref(case.get("region"), regions, (*base, "region"))
-    return problems
+    return problems + _policy_name_problems(raw)
+
+
+POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+"""Policy names become folder names in experiment results."""
+
+
+def _policy_name_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Check policy names and that ``baseline_policy`` names a declared policy."""
+    policies = raw.get("policies", {})
+    if not isinstance(policies, Mapping):
+        return []
+    problems: list[Problem] = [
+        (("policies", name), "a policy name must start with a letter or digit and hold only "
+         "letters, digits and _ . + -") for name in policies if not POLICY_NAME.fullmatch(name)
+    ]
+    baseline = raw.get("baseline_policy")
+    return problems + _check_ref(baseline, {"base", *policies}, ("baseline_policy",))

@@ -1,0 +1,86 @@
+"""Which policies an experiment compares, and the scenario each one runs.
+
+A scenario declares its policies (``[policies.<name>]``); an experiment runs
+all of them, or those asked for, plus the plain scenario under the name
+``base`` if asked for (or if none is declared). One policy is the baseline
+the others are compared against: the one asked for, else the scenario's
+``baseline_policy`` if selected, else the first selected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fraudsim.experiments.errors import ExperimentError
+from fraudsim.scenario.policies import BASE_POLICY, scenario_for_policy
+from fraudsim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One policy at one grid point: what its replications run.
+
+    Attributes:
+        point: Grid point of a sweep (0 in a comparison).
+        policy: Policy name.
+        scenario: The policy's scenario at this point, as plain data.
+        label: The grid point's settings, for people ("" in a comparison).
+    """
+
+    point: int
+    policy: str
+    scenario: dict[str, Any]
+    label: str = ""
+
+
+def select_policies(scenario: Scenario, names: Sequence[str] | None) -> list[str]:
+    """Return the policies to run, in the order given (default: all declared).
+
+    Raises:
+        ExperimentError: If a name is unknown or repeated.
+    """
+    declared = list(scenario.policies)
+    if names is None:
+        return declared or [BASE_POLICY]
+    chosen = [n.strip() for n in names if n.strip()]
+    if not chosen:
+        raise ExperimentError("no policy selected")
+    unknown = [n for n in chosen if n not in declared and n != BASE_POLICY]
+    if unknown:
+        known = ", ".join(declared) or "(none declared)"
+        raise ExperimentError(
+            f"unknown policy {', '.join(map(repr, unknown))}; the scenario declares: {known} "
+            f"(and {BASE_POLICY!r} is the plain scenario)")
+    repeated = sorted({n for n in chosen if chosen.count(n) > 1})
+    if repeated:
+        raise ExperimentError(f"policy selected more than once: {', '.join(repeated)}")
+    return chosen
+
+
+def order_with_baseline(
+    scenario: Scenario, selected: list[str], baseline: str | None
+) -> list[str]:
+    """Return the selected policies with the baseline first.
+
+    Raises:
+        ExperimentError: If an explicit ``baseline`` is not among ``selected``.
+    """
+    if baseline is not None and baseline not in selected:
+        raise ExperimentError(
+            f"baseline {baseline!r} is not among the selected policies: {', '.join(selected)}")
+    if baseline is None:
+        declared = scenario.baseline_policy
+        baseline = declared if declared in selected else selected[0]
+    return [baseline] + [p for p in selected if p != baseline]
+
+
+def policy_cells(scenario: Scenario, policies: Sequence[str], point: int = 0,
+                 label: str = "") -> list[Cell]:
+    """Return the cells of ``policies`` at one grid point, built from ``scenario``."""
+    return [
+        Cell(point, name, scenario_for_policy(scenario, name).model_dump(
+            mode="json", by_alias=True), label)
+        for name in policies
+    ]
