@@ -6,7 +6,9 @@ Prints the figures quoted for the engine's speed (one core):
   year with ``--days``): wall time, cases, events and money movements per
   second, peak memory;
 * a bare heapq event loop over the same number of events, and the ratio;
-* time per case from 10 thousand to 1 million cases (``--sizes``).
+* time per case from 10 thousand to 1 million cases (``--sizes``);
+* the speed-up of a 16-replication sweep with 2 worker processes over 1
+  (``--sweep-days`` of the national year per replication).
 
 Each measurement runs in its own process so that peak memory is its own.
 CI does not run this script.
@@ -63,6 +65,20 @@ def bare_heapq_loop(n_events: int) -> float:
     return done / (time.perf_counter() - started)
 
 
+def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
+    """Return wall times of a 2-point sweep x replications with 1 and with 2 workers."""
+    from fraudsim import load_scenario, sweep
+
+    scenario = load_scenario(SCENARIO, [f"time.horizon_days={days}"])
+    grid = {"response.analysts.triage": ["fifo", "largest_first"]}
+    times = []
+    for workers in (1, 2):
+        started = time.perf_counter()
+        sweep(scenario, grid, replications=replications // 2, workers=workers)
+        times.append(time.perf_counter() - started)
+    return times[0], times[1]
+
+
 def in_subprocess(days: float) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(days)],
@@ -80,6 +96,12 @@ def main() -> None:
         "--sizes",
         default="10000,100000,1000000",
         help="case counts for the scaling table ('' to skip)",
+    )
+    parser.add_argument(
+        "--sweep-days",
+        type=float,
+        default=3.65,
+        help="days of contacts per replication in the sweep test (0 to skip)",
     )
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -114,6 +136,11 @@ def main() -> None:
                 f"  {r['cases']:>10,.0f} cases  {r['wall_s']:8.1f} s  {per_case:8.1f} us/case  "
                 f"x{per_case / base:4.2f}  peak {r['peak_mib']:,.0f} MiB"
             )
+
+    if args.sweep_days > 0:
+        one, two = sweep_speedup(args.sweep_days)
+        print(f"\nsweep of 16 replications ({args.sweep_days:g} days each)")
+        print(f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}")
 
 
 if __name__ == "__main__":
