@@ -90,7 +90,7 @@ class Network:
         self.channel: list[int] = []
         self.acct_pool: list[list[int]] = []
         self.acct_slot: list[int] = []
-        self._pools: dict[tuple[int, int], list[int]] = {}
+        self._pools: list[list[int] | None] = [None] * (len(self.layers) * len(banks))
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
@@ -156,9 +156,10 @@ class Network:
 
     def _account(self, layer: int, bank: int) -> int:
         """Pick (creating on first use) one of the bank's mule accounts in a layer."""
-        pool = self._pools.get((layer, bank))
+        key = layer * len(self.bank_names) + bank
+        pool = self._pools[key]
         if pool is None:
-            pool = self._pools[(layer, bank)] = [-1] * self.per_bank
+            pool = self._pools[key] = [-1] * self.per_bank
         slot = int(self.u_route.next() * self.per_bank)
         acct = pool[slot]
         if acct < 0:
@@ -271,30 +272,34 @@ class Network:
         self.movements += 1
 
     def _forward(self, acct: int, lots: dict[int, int]) -> None:
-        """Split every lot equally across the fan-out accounts of the next layer."""
+        """Send the balance on: every lot split equally across the next layer's accounts."""
         layer = self.acct_layer[acct]
         k = max(1, round(self.fan_out[layer].next()))
-        children = [self._next_account(layer, self.acct_bank[acct]) for _ in range(k)]
-        parts: list[dict[int, int]] = [{} for _ in range(k)]
+        bank = self.acct_bank[acct]
+        children = [self._next_account(layer, bank) for _ in range(k)]
+        parts = [lots] if k == 1 else split_lots(lots, k)
+        self._keep_trail(acct, lots, children, parts)
+        for child, part in zip(children, parts, strict=True):
+            if part:
+                self.credit(child, part)
+
+    def _keep_trail(
+        self, acct: int, lots: dict[int, int], children: list[int], parts: list[dict[int, int]]
+    ) -> None:
+        """Note where each case's money went, for the police's hop-by-hop tracing."""
         cases = self.cases
-        for cid, fen in lots.items():
-            q, r = divmod(fen, k)
-            for j in range(k):
-                share = q + (j < r)
-                if share:
-                    parts[j][cid] = parts[j].get(cid, 0) + share
+        for cid in lots:
             case = cases[cid]
             if case.reports:  # only money that police will trace needs its trail kept
                 if case.trail is None:
                     case.trail = {}
                 case.trail.setdefault(acct, []).extend(children)
-            if cid == self.traced_id:
-                for j, child in enumerate(children):
-                    self.log(cases[cid], "hop", child, q + (j < r), f"from {self.label(acct)}")
-                    self.edges.append((self.clock.now, acct, child, q + (j < r)))
-        for child, part in zip(children, parts, strict=True):
-            if part:
-                self.credit(child, part)
+        tid = self.traced_id
+        if tid in lots:
+            for child, part in zip(children, parts, strict=True):
+                fen = part.get(tid, 0)
+                self.log(cases[tid], "hop", child, fen, f"from {self.label(acct)}")
+                self.edges.append((self.clock.now, acct, child, fen))
 
     # -- stops and freezes ----------------------------------------------------
 
@@ -306,11 +311,13 @@ class Network:
         self._burn(acct)
         self.stop_gen[acct] += 1
         gen = self.stop_gen[acct]
-        self.clock.after(self.expiry_min, self._on_expiry, (acct, gen))
         if self.u_freeze.next() < self.freeze_prob:
             latency = self.freeze_latency[self.acct_bank[acct]].next()
             if latency < self.expiry_min:
+                # A freeze is final, so the stop's lapse need not be scheduled.
                 self.clock.after(latency, self._on_police_freeze, (acct, gen))
+                return
+        self.clock.after(self.expiry_min, self._on_expiry, (acct, gen))
 
     def _on_expiry(self, event: Call) -> None:
         acct, gen = payload(event)
@@ -365,3 +372,18 @@ class Network:
                 if stopped:
                     held[cid] = held.get(cid, 0) + fen
         return in_accounts, held
+
+
+def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
+    """Split every lot into ``k`` equal parts in whole fen, remainders to the first parts.
+
+    No fen is created or lost: the parts of a lot always add up to the lot.
+    """
+    parts: list[dict[int, int]] = [{} for _ in range(k)]
+    for cid, fen in lots.items():
+        q, r = divmod(fen, k)
+        for j, part in enumerate(parts):
+            share = q + (j < r)
+            if share:
+                part[cid] = share
+    return parts
