@@ -94,16 +94,23 @@ def tree_text(result: SimulationResult) -> str:
         if e.event == "cash_out":
             cashed[e.account] += e.amount_fen
     lines = ["money tree:", "victim"]
+    shown: set[str] = {"victim"}
 
-    def walk(node: str, depth: int, seen: set[str]) -> None:
+    def walk(node: str, depth: int) -> None:
+        # Each account's onward transfers are listed once, under the first
+        # transfer into it; money pooled there from a later transfer is not
+        # listed again (it moved with the same onward transfers).
         for t, dst, fen in children.get(node, []):
             status = result.tree_status.get(dst, "")
             out = f", cashed out {yuan(cashed[dst])}" if cashed.get(dst) else ""
+            again = dst in shown
+            note = "  (onward transfers listed above)" if again and children.get(dst) else ""
             lines.append(
-                f"{'    ' * depth}└─ {dst}  {yuan(fen)} at {clock_time(t)}  [{status}{out}]"
+                f"{'    ' * depth}└─ {dst}  {yuan(fen)} at {clock_time(t)}  [{status}{out}]{note}"
             )
-            if dst not in seen:
-                walk(dst, depth + 1, seen | {dst})
+            if not again:
+                shown.add(dst)
+                walk(dst, depth + 1)
 
-    walk("victim", 1, {"victim"})
+    walk("victim", 1)
     return "\n".join(lines)

@@ -41,15 +41,31 @@ def atomic_folder(dest: Path) -> Iterator[Path]:
     try:
         yield tmp
         if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
-            os.replace(dest, old / dest.name)
-            os.replace(tmp, dest)
-            shutil.rmtree(old)
+            _swap_in(tmp, dest)
         else:
             os.replace(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _swap_in(new: Path, dest: Path) -> None:
+    """Replace the folder ``dest`` by ``new``; on any failure put ``dest`` back.
+
+    A folder cannot be renamed over a non-empty one, so the old folder is
+    first moved aside; if the second rename fails (or is interrupted) the old
+    folder is moved back before the error goes on.
+    """
+    aside = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
+    old = aside / dest.name
+    os.replace(dest, old)
+    try:
+        os.replace(new, dest)
+    except BaseException:
+        os.replace(old, dest)
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    shutil.rmtree(aside)
 
 
 def write_parquet(table: pa.Table, path: Path | BinaryIO) -> None:

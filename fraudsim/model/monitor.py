@@ -39,7 +39,10 @@ class BinnedMonitor:
     _bin_end: float = 0.0
 
     def _bin(self, t: float) -> int:
-        b = int(t // self.bin_min)
+        return self._grow(int(t // self.bin_min))
+
+    def _grow(self, b: int) -> int:
+        """Make sure bin ``b`` exists; return it."""
         while len(self.queue_area) <= b:
             for col in (self.queue_area, self.busy_area, self.capacity_area, self.wait_sum):
                 col.append(0.0)
@@ -61,16 +64,20 @@ class BinnedMonitor:
             self.capacity_area[b] += cap * dt
             self._last = now
             return
+        # Walk the bins by index: recomputing the bin from t could stall when a
+        # bin edge (b + 1) * width floor-divides back into bin b in binary.
+        b = self._bin(t)
         while t < now:
-            b = self._bin(t)
             end = min(now, (b + 1) * self.bin_min)
-            dt = end - t
-            self.queue_area[b] += q * dt
-            self.busy_area[b] += busy * dt
-            self.capacity_area[b] += cap * dt
-            if q > self.max_queue[b]:
-                self.max_queue[b] = q
-            t = end
+            if end > t:
+                dt = end - t
+                self.queue_area[b] += q * dt
+                self.busy_area[b] += busy * dt
+                self.capacity_area[b] += cap * dt
+                if q > self.max_queue[b]:
+                    self.max_queue[b] = q
+                t = end
+            b = self._grow(b + 1)
         self._last = now
         self._cur = self._bin(now)
         self._bin_end = (self._cur + 1) * self.bin_min

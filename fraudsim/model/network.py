@@ -133,9 +133,11 @@ class Network:
         share = [scenario.banks[b].market_share for b in self.bank_names]
         all_banks = list(range(len(share)))
 
-        def picker(members: list[int]) -> _Picker:
-            members = members or all_banks
-            return _Picker(members, [share[b] for b in members])
+        def picker(members: list[int], fallback: list[int] = all_banks) -> _Picker:
+            # Banks without mule accounts (share 0) are never chosen; where no
+            # candidate has accounts, the fallback banks are.
+            chosen = [b for b in members if share[b] > 0] or [b for b in fallback if share[b] > 0]
+            return _Picker(chosen, [share[b] for b in chosen])
 
         regions = range(len(self.region_names))
         self.pick_in_region = [
@@ -145,10 +147,8 @@ class Network:
             picker([b for b in all_banks if self.bank_region[b] != r]) for r in regions
         ]
         self.pick_other_bank = [
-            picker(
-                [x for x in all_banks if self.bank_region[x] == self.bank_region[b] and x != b]
-                or [b]
-            )
+            picker([x for x in all_banks if self.bank_region[x] == self.bank_region[b] and x != b],
+                   fallback=[b])
             for b in all_banks
         ]
 

@@ -104,6 +104,10 @@ class Payments:
 
     def _on_report(self, event: Call) -> None:
         case: Case = payload(event)
+        if not case.l1_accounts:
+            # Dissuaded before her first payment: she lost nothing and has
+            # nothing to report.
+            return
         case.report_min = self.clock.now
         if case.traced:
             self.log(case, "report", -1, case.paid_fen, "victim calls the police")

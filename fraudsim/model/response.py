@@ -113,6 +113,7 @@ class Response:
             end_min,
         )
         self.bank_monitor = BinnedMonitor("bank_requests", bin_min)
+        self.bank_monitor.set_state(0.0, 0, 0, math.inf)  # banks act on any number at once
         self.bank_in_progress = 0
         self.call_time = streams.sampler(
             "response.call_takers.handling", resp.call_takers.handling_min

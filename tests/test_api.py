@@ -1,0 +1,118 @@
+"""The Python API (fraudsim/api.py): simulate() and SimulationResult."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import fraudsim
+from fraudsim.api import SimulationResult
+from fraudsim.model.world import TraceEvent
+from tests.conftest import busy, xiamen
+
+
+@pytest.fixture(scope="module")
+def result() -> SimulationResult:
+    return fraudsim.simulate(busy(), seed=11, replication=2)
+
+
+def same(a: pa.Table, b: pa.Table) -> bool:
+    """Tables equal value for value, NaN included (Table.equals treats NaN as unequal)."""
+    if a.schema != b.schema or a.num_rows != b.num_rows:
+        return False
+    for name in a.column_names:
+        x = a.column(name).to_numpy(zero_copy_only=False)
+        y = b.column(name).to_numpy(zero_copy_only=False)
+        nan_ok = x.dtype.kind == "f"
+        if not np.array_equal(x, y, equal_nan=nan_ok):
+            return False
+    return True
+
+
+def total(result: SimulationResult, column: str) -> float:
+    return float(result.cases.column(column).to_numpy(zero_copy_only=False).sum())
+
+
+def test_the_summary_matches_the_cases_table(result: SimulationResult) -> None:
+    cases = result.cases
+    assert result.metric("cases") == cases.num_rows > 50
+    for name in (
+        "exposed_fen",
+        "paid_fen",
+        "prevented_fen",
+        "frozen_fen",
+        "cashed_out_fen",
+        "in_flight_fen",
+        "saved_fen",
+        "hops_traced",
+        "accounts_frozen",
+    ):
+        assert result.metric(name) == total(result, name), name
+    assert result.metric("reported") == total(result, "reported")
+    started = ~np.isnan(cases.column("case_start_min").to_numpy(zero_copy_only=False))
+    assert result.metric("cases_started") == started.sum()
+    assert result.metric("saved_share") == pytest.approx(
+        total(result, "saved_fen") / total(result, "exposed_fen")
+    )
+    channels = sum(m.value for m in result.summary if m.metric.startswith("cashed_out_via_"))
+    assert channels == total(result, "cashed_out_fen")
+
+
+def test_the_result_records_seed_replication_and_scenario(result: SimulationResult) -> None:
+    assert result.seed == 11
+    assert result.replication == 2
+    assert result.scenario == busy()
+    assert set(result.cases.column("replication").to_pylist()) == {2}
+    assert result.stats["cases"] == result.cases.num_rows
+    assert result.stats["events"] > result.cases.num_rows
+    assert result.stats["simulated_min"] == (5 + 1) * 1440.0
+    assert result.stats["wall_s"] > 0
+
+
+def test_the_seed_defaults_to_the_scenarios() -> None:
+    scenario = busy()
+    default = fraudsim.simulate(scenario)
+    assert default.seed == scenario.seed
+    assert same(default.cases, fraudsim.simulate(scenario, seed=scenario.seed).cases)
+    assert not same(default.cases, fraudsim.simulate(scenario, seed=scenario.seed + 1).cases)
+
+
+def test_summary_table_has_every_metric(result: SimulationResult) -> None:
+    t = result.summary_table()
+    assert t.column_names == ["metric", "value", "unit"]
+    assert t.column("metric").to_pylist() == [m.metric for m in result.summary]
+    assert t.num_rows == len(result.summary)
+
+
+def test_metric_of_an_unknown_name_is_a_key_error(result: SimulationResult) -> None:
+    with pytest.raises(KeyError, match="no_such_metric"):
+        result.metric("no_such_metric")
+
+
+def test_no_trace_unless_asked(result: SimulationResult) -> None:
+    assert result.trace == []
+    assert result.tree == []
+    assert result.tree_status == {}
+
+
+def test_a_traced_case_has_its_timeline_and_money_tree() -> None:
+    traced = fraudsim.simulate(xiamen(), trace_case=0)
+    assert traced.trace and all(isinstance(e, TraceEvent) for e in traced.trace)
+    assert traced.trace[0].event == "contact"
+    assert traced.tree == [(3500.0, "victim", "L1:xiamen_bank#0", 150_000_000)]
+    assert traced.tree_status == {"L1:xiamen_bank#0": "frozen, holds 0 fen of this case"}
+    # Tracing only records: the outcome is the same as without it.
+    assert same(traced.cases, fraudsim.simulate(xiamen()).cases)
+
+
+def test_tracing_a_case_that_does_not_exist_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="case 5 does not exist"):
+        fraudsim.simulate(xiamen(), trace_case=5)
+
+
+def test_progress_is_reported_up_to_the_end() -> None:
+    reached: list[float] = []
+    fraudsim.simulate(xiamen(), progress=reached.append)
+    assert len(reached) == 100
+    assert reached[-1] == (3 + 3) * 1440.0

@@ -1,0 +1,127 @@
+"""The event kernel (fraudsim/model/kernel.py): handler calls in time and scheduling order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fraudsim.model.kernel import Call, Clock, payload
+
+
+class Recorder:
+    """A handler that notes (time, payload) of every call."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.calls: list[tuple[float, Any]] = []
+
+    def __call__(self, event: Call) -> None:
+        self.calls.append((self.clock.now, payload(event)))
+
+
+def test_after_and_at_fire_in_time_order_with_their_payloads() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    clock.after(30.0, rec, "c")
+    clock.at(10.0, rec, "a")
+    clock.after(20.0, rec, {"case": 2})
+    clock.at(25.5, rec, ("tuple", 1))
+    clock.run_to(100.0)
+    assert rec.calls == [(10.0, "a"), (20.0, {"case": 2}), (25.5, ("tuple", 1)), (30.0, "c")]
+
+
+def test_payload_is_the_very_object_scheduled() -> None:
+    clock = Clock()
+    obj: list[int] = []
+    seen: list[object] = []
+    clock.after(1.0, lambda e: seen.append(e.payload), obj)
+    clock.run_to(2.0)
+    assert seen[0] is obj
+
+
+def test_equal_times_fire_in_scheduling_order() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    for k in range(20):
+        if k % 2:
+            clock.after(5.0, rec, k)
+        else:
+            clock.at(5.0, rec, k)
+    clock.run_to(10.0)
+    assert [p for _, p in rec.calls] == list(range(20))
+    assert all(t == 5.0 for t, _ in rec.calls)
+
+
+def test_a_handler_scheduling_at_the_same_time_runs_after_those_already_due() -> None:
+    clock = Clock()
+    order: list[str] = []
+
+    def first(event: Call) -> None:
+        order.append("first")
+        clock.after(0.0, lambda e: order.append("nested"), None)
+
+    clock.at(3.0, first, None)
+    clock.at(3.0, lambda e: order.append("second"), None)
+    clock.run_to(4.0)
+    assert order == ["first", "second", "nested"]
+
+
+def test_at_in_the_past_fires_now_not_earlier() -> None:
+    clock = Clock()
+    times: list[float] = []
+
+    def late(event: Call) -> None:
+        clock.at(2.0, lambda e: times.append(clock.now), None)
+
+    clock.at(10.0, late, None)
+    clock.run_to(20.0)
+    assert times == [10.0]
+
+
+def test_run_to_stops_at_the_end_and_leaves_later_events() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    clock.after(50.0, rec, "in")
+    clock.after(150.0, rec, "out")
+    clock.run_to(100.0)
+    assert clock.now == 100.0
+    assert rec.calls == [(50.0, "in")]
+    clock.run_to(200.0)  # a later call continues from where it stopped
+    assert rec.calls == [(50.0, "in"), (150.0, "out")]
+
+
+def test_run_to_reports_progress_about_a_hundred_times_up_to_the_end() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    for k in range(1, 1000):
+        clock.at(k * 1.234, rec, k)
+    reached: list[float] = []
+    clock.run_to(1440.0, reached.append)
+    assert len(reached) == 100
+    assert reached == sorted(reached)
+    assert reached[0] == pytest.approx(14.4)
+    assert reached[-1] == 1440.0
+    assert len(rec.calls) == 999  # progress reporting does not skip events
+
+
+def test_progress_without_any_event() -> None:
+    clock = Clock()
+    reached: list[float] = []
+    clock.run_to(7.0, reached.append)
+    assert len(reached) == 100
+    assert reached[-1] == clock.now == 7.0
+
+
+def test_events_scheduled_counts_every_after_and_at() -> None:
+    clock = Clock()
+    assert clock.events_scheduled == 0
+
+    def chain(event: Call) -> None:
+        if payload(event) < 4:
+            clock.after(1.0, chain, payload(event) + 1)
+
+    clock.after(1.0, chain, 0)
+    clock.at(2.0, lambda e: None, None)
+    clock.run_to(100.0)
+    assert clock.events_scheduled == 6  # 5 links of the chain + 1

@@ -1,0 +1,424 @@
+"""Mule accounts: lots, splits, stops, freezes and cash-outs (fraudsim/model/network.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fraudsim.model.cases import Case
+from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.network import ACTIVE, BY_BANK, BY_POLICE, FROZEN, STOPPED, Network, split_lots
+from fraudsim.model.world import run_world
+from fraudsim.rng import Streams
+from fraudsim.scenario import Scenario
+from fraudsim.scenario.loading import validate_scenario
+from tests.conftest import busy, xiamen
+
+# The Xiamen network: layer dwells 22, 8 and 5 minutes, fan-out 1, 2, 1, one bank,
+# cash-out 5 minutes after the last dwell.
+L1_DWELL, L2_DWELL, L3_DWELL, CASH = 22.0, 8.0, 5.0, 5.0
+
+
+class World:
+    """A network on its own clock, with cases that only receive money."""
+
+    def __init__(self, scenario: Scenario, n_cases: int = 3, reports: bool = True) -> None:
+        self.clock = Clock()
+        self.cases = [make_case(i, reports) for i in range(n_cases)]
+        self.log: list[tuple[int, str, int, int, str]] = []
+        self.net = Network(scenario, self.clock, Streams(1), self.cases, self._log)
+
+    def _log(self, case: Case, event: str, acct: int, fen: int, detail: str) -> None:
+        self.log.append((case.id, event, acct, fen, detail))
+
+    def l1(self) -> int:
+        return self.net.first_layer_account(self.cases[0])
+
+    def at(self, t: float, action: object) -> None:
+        def fire(event: Call) -> None:
+            payload(event)()
+
+        self.clock.at(t, fire, action)
+
+    def run(self, until: float) -> None:
+        self.clock.run_to(until)
+
+
+def make_case(case_id: int, reports: bool = True) -> Case:
+    case = Case(case_id, 0, 0, 0.0, [1000], [0.0], 0.0)
+    case.reports = reports
+    return case
+
+
+def network_scenario(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
+    """The Xiamen scenario, with its network cut to the first ``layers`` layers."""
+    raw = xiamen(overrides).model_dump(by_alias=True)
+    raw["mule_network"]["layers"] = raw["mule_network"]["layers"][:layers]
+    return validate_scenario(raw)
+
+
+def pooled(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
+    return network_scenario(["mule_network.accounts_per_bank=1", *overrides], layers)
+
+
+# -- split_lots -----------------------------------------------------------------
+
+
+def test_split_lots_small_example() -> None:
+    assert split_lots({7: 10, 8: 1}, 3) == [{7: 4, 8: 1}, {7: 3}, {7: 3}]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lots=st.dictionaries(st.integers(0, 50), st.integers(1, 10**12), max_size=8),
+    k=st.integers(1, 12),
+)
+def test_split_lots_conserves_every_lot_and_parts_differ_by_at_most_one_fen(
+    lots: dict[int, int], k: int
+) -> None:
+    parts = split_lots(lots, k)
+    assert len(parts) == k
+    for cid, fen in lots.items():
+        shares = [part.get(cid, 0) for part in parts]
+        assert sum(shares) == fen
+        assert max(shares) - min(shares) <= 1
+        assert shares == sorted(shares, reverse=True)  # remainders to the first parts
+    for part in parts:
+        assert set(part) <= set(lots)
+        assert all(v > 0 for v in part.values())  # no empty lots carried along
+
+
+# -- pooling and freezes ---------------------------------------------------------
+
+
+def test_a_pooled_account_holds_every_victims_lot_separately() -> None:
+    w = World(pooled())
+    acct = w.l1()
+    assert all(w.net.first_layer_account(c) == acct for c in w.cases)  # one account
+    w.net.credit(acct, {0: 100})
+    w.net.credit(acct, {1: 250, 2: 7})
+    w.net.credit(acct, {0: 1})
+    assert w.net.lots[acct] == {0: 101, 1: 250, 2: 7}
+
+
+@pytest.mark.parametrize("by", [BY_POLICE, BY_BANK])
+def test_freezing_a_pooled_account_credits_each_case_exactly_its_lot(by: int) -> None:
+    w = World(pooled())
+    acct = w.l1()
+    w.net.credit(acct, {0: 101, 1: 250, 2: 7})
+    w.run(10.0)
+    w.net.freeze(acct, by)
+    police = [c.frozen_police_fen for c in w.cases]
+    bank = [c.frozen_bank_fen for c in w.cases]
+    assert (police, bank) == (
+        ([101, 250, 7], [0, 0, 0]) if by == BY_POLICE else ([0, 0, 0], [101, 250, 7])
+    )
+    assert [c.accounts_frozen for c in w.cases] == [1, 1, 1]
+    assert [c.last_freeze_min for c in w.cases] == [10.0] * 3
+    assert w.net.lots[acct] == {}
+    assert w.net.status[acct] == FROZEN
+    w.run(1000.0)  # nothing is ever cashed out of a frozen account
+    assert sum(c.cashed_out_fen for c in w.cases) == 0
+
+
+def test_after_a_split_freezing_every_account_returns_each_case_its_money() -> None:
+    w = World(network_scenario(["mule_network.accounts_per_bank=50"]))
+    sent = {0: 1_000_001, 1: 3, 2: 77_777}
+    for cid, fen in sent.items():
+        w.net.credit(w.net.first_layer_account(w.cases[cid]), {cid: fen})
+    w.run(L1_DWELL + L2_DWELL + 1)  # money split across the last layer
+    holding = {a: set(lots) for a, lots in enumerate(w.net.lots) if lots}
+    assert all(w.net.acct_layer[a] == 2 for a in holding)
+    assert len(holding) > len(sent)  # the fan-out of 2 did split lots
+    for acct in holding:
+        w.net.freeze(acct, BY_POLICE)
+    assert {c.id: c.frozen_police_fen for c in w.cases} == sent
+    for c in w.cases:
+        assert c.accounts_frozen == sum(1 for ids in holding.values() if c.id in ids)
+
+
+def test_credit_into_a_frozen_account_is_frozen_at_once() -> None:
+    w = World(pooled())
+    acct = w.l1()
+    w.net.freeze(acct, BY_BANK)
+    w.run(5.0)
+    w.net.credit(acct, {1: 500})
+    assert w.cases[1].frozen_bank_fen == 500
+    assert w.cases[1].accounts_frozen == 0  # the account was counted when it was frozen
+    assert w.cases[1].last_freeze_min == 5.0
+    assert w.net.lots[acct] == {}
+
+
+def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
+    w = World(pooled(layers=1))  # one layer: its sweep is the cash-out
+    acct = w.l1()
+    w.net.credit(acct, {0: 900})
+    w.run(L1_DWELL + CASH - 0.01)
+    assert w.net.lots[acct] == {0: 900}
+    w.run(L1_DWELL + CASH + 0.01)
+    assert w.cases[0].cashed_out_fen == 900
+    assert w.net.cashed_by_channel == [900]
+
+
+# -- stops -----------------------------------------------------------------------
+
+
+def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() -> None:
+    w = World(
+        pooled(["response.stop_payment.freeze_prob=0", "response.stop_payment.expiry_min=100"])
+    )
+    acct = w.l1()
+    w.net.credit(acct, {0: 500, 1: 20})
+    w.at(1.0, lambda: w.net.stop(acct))
+    w.run(50.0)  # well past the 22-minute dwell
+    assert w.net.status[acct] == STOPPED
+    assert w.net.lots[acct] == {0: 500, 1: 20}
+    in_accounts, held = w.net.balances()
+    assert in_accounts == held == {0: 500, 1: 20}
+    w.run(101.0 + L1_DWELL - 0.01)  # lapsed at 101; the sweep comes a dwell later
+    assert w.net.status[acct] == ACTIVE
+    assert w.net.lots[acct] == {0: 500, 1: 20}
+    assert w.net.balances()[1] == {}
+    w.run(101.0 + L1_DWELL + 0.01)
+    assert w.net.lots[acct] == {}
+    assert w.net.balances()[0] == {0: 500, 1: 20}  # now in layer 2
+    assert all(w.net.acct_layer[a] == 1 for a, lots in enumerate(w.net.lots) if lots)
+
+
+def test_a_stop_converted_before_it_lapses_freezes_the_money() -> None:
+    w = World(
+        pooled(["response.stop_payment.freeze_prob=1", "banks.xiamen_bank.freeze_latency_min=60"])
+    )
+    acct = w.l1()
+    w.net.credit(acct, {2: 42})
+    w.at(1.0, lambda: w.net.stop(acct))
+    w.run(60.9)
+    assert w.net.status[acct] == STOPPED
+    w.run(61.1)
+    assert w.net.status[acct] == FROZEN
+    assert w.cases[2].frozen_police_fen == 42
+    assert w.cases[2].last_freeze_min == 61.0
+
+
+def test_a_freeze_slower_than_the_expiry_never_happens() -> None:
+    w = World(
+        pooled(
+            [
+                "response.stop_payment.freeze_prob=1",
+                "response.stop_payment.expiry_min=100",
+                "banks.xiamen_bank.freeze_latency_min=150",
+            ],
+            layers=1,
+        )
+    )
+    acct = w.l1()
+    w.net.credit(acct, {0: 42})
+    w.at(1.0, lambda: w.net.stop(acct))
+    w.run(1000.0)
+    assert w.cases[0].frozen_police_fen == 0
+    assert w.cases[0].cashed_out_fen == 42
+
+
+def test_a_stop_of_a_frozen_account_changes_nothing() -> None:
+    w = World(pooled())
+    acct = w.l1()
+    w.net.freeze(acct, BY_POLICE)
+    w.net.stop(acct)
+    assert w.net.status[acct] == FROZEN
+
+
+def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() -> None:
+    w = World(
+        pooled(["banks.xiamen_bank.risk_freeze_prob=1", "banks.xiamen_bank.risk_detect_min=10"])
+    )
+    acct = w.l1()
+    w.net.credit(acct, {0: 300})
+    w.run(9.9)
+    assert w.net.status[acct] == ACTIVE
+    w.run(10.1)
+    assert w.cases[0].frozen_bank_fen == 300
+    assert w.net.frozen_by[acct] == BY_BANK
+
+
+# -- retired accounts, routing, trails -------------------------------------------
+
+
+@pytest.mark.parametrize("retire", ["stop", "freeze"])
+def test_a_retired_account_is_not_picked_again(retire: str) -> None:
+    w = World(pooled())
+    first = w.l1()
+    assert w.l1() == first  # one slot: the same account while it is in use
+    if retire == "stop":
+        w.net.stop(first)
+    else:
+        w.net.freeze(first, BY_POLICE)
+    second = w.l1()
+    assert second != first
+    assert {w.l1() for _ in range(20)} == {second}
+
+
+def test_money_forwarded_after_a_freeze_goes_to_a_fresh_account() -> None:
+    w = World(pooled())
+    acct = w.l1()
+    w.net.credit(acct, {0: 10})
+    w.run(L1_DWELL + 0.01)
+    (l2,) = [a for a, lots in enumerate(w.net.lots) if lots]
+    w.net.freeze(l2, BY_POLICE)
+    w.net.credit(w.l1(), {1: 20})
+    w.run(2 * L1_DWELL + 1)
+    holders = [a for a, lots in enumerate(w.net.lots) if 1 in lots]
+    assert holders and l2 not in holders
+    assert w.cases[1].frozen_police_fen == 0
+
+
+def test_local_share_routes_first_payments_to_the_victims_region() -> None:
+    raw = xiamen().model_dump(by_alias=True)
+    raw["regions"] = {"xiamen": {"population_share": 0.5}, "fuzhou": {"population_share": 0.5}}
+    raw["banks"]["xiamen_bank"]["market_share"] = 0.5
+    raw["banks"]["fuzhou_bank"] = {**raw["banks"]["xiamen_bank"], "region": "fuzhou"}
+    for share, same in [(1.0, True), (0.0, False)]:
+        raw["mule_network"]["first_layer_local_share"] = share
+        w = World(validate_scenario(raw))
+        for region in (0, 1):
+            w.cases[0].region = region
+            for _ in range(20):
+                acct = w.net.first_layer_account(w.cases[0])
+                assert (w.net.region_of(acct) == region) is same
+
+
+def test_the_trail_is_kept_only_for_cases_that_report() -> None:
+    w = World(network_scenario(["mule_network.accounts_per_bank=50"]), reports=False)
+    w.cases[1].reports = True
+    a0, a1 = (w.net.first_layer_account(c) for c in w.cases[:2])
+    w.net.credit(a0, {0: 100})
+    w.net.credit(a1, {1: 100})
+    w.run(L1_DWELL + L2_DWELL + 1)
+    assert w.cases[0].trail is None
+    trail = w.cases[1].trail
+    assert trail is not None and trail[a1] and len(trail) == 2  # L1 -> L2 -> two L3
+    (l2,) = trail[a1]
+    assert w.net.acct_layer[l2] == 1
+    assert len(trail[l2]) == 2
+    assert {w.net.acct_layer[a] for a in trail[l2]} == {2}
+
+
+# -- withdrawal delay --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fen", "delayed"), [(1000, True), (999, False)])
+def test_withdrawal_delay_postpones_the_cash_out_of_large_credits(fen: int, delayed: bool) -> None:
+    w = World(
+        pooled(
+            [
+                "mule_network.withdrawal_delay.enabled=true",
+                "mule_network.withdrawal_delay.threshold_fen=1000",
+                "mule_network.withdrawal_delay.delay_min=100",
+            ],
+            layers=1,
+        )
+    )
+    acct = w.l1()
+    w.net.credit(acct, {0: fen})
+    w.run(L1_DWELL + CASH + 0.01)
+    assert w.cases[0].cashed_out_fen == (0 if delayed else fen)
+    w.run(99.9)
+    assert w.cases[0].cashed_out_fen == (0 if delayed else fen)
+    w.run(100.1)
+    assert w.cases[0].cashed_out_fen == fen
+
+
+def test_withdrawal_delay_in_a_whole_run_moves_the_cash_out() -> None:
+    def cash_out_times(overrides: list[str]) -> list[float]:
+        base = ["scripted_cases.0.reports=false", *overrides]
+        run = run_world(xiamen(base), trace_case=0)
+        return [e.time_min for e in run.trace if e.event == "cash_out"]
+
+    plain = cash_out_times([])
+    held = cash_out_times(
+        [
+            "mule_network.withdrawal_delay.enabled=true",
+            "mule_network.withdrawal_delay.threshold_fen=1",
+            "mule_network.withdrawal_delay.delay_min=300",
+        ]
+    )
+    payment = 3480.0 + 20.0
+    reach_l3 = payment + L1_DWELL + L2_DWELL
+    assert plain == [reach_l3 + L3_DWELL + CASH] * 2
+    assert held == [reach_l3 + 300.0] * 2
+
+
+# -- conservation under random stops and freezes ------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    credits=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(1, 10**9), st.floats(0, 300)),
+        min_size=1,
+        max_size=20,
+    ),
+    actions=st.lists(
+        st.tuples(st.sampled_from(["stop", "freeze"]), st.integers(0, 60), st.floats(0, 400)),
+        max_size=15,
+    ),
+    seed=st.integers(0, 1000),
+)
+def test_every_fen_is_held_frozen_or_cashed_out(
+    credits: list[tuple[int, int, float]],
+    actions: list[tuple[str, int, float]],
+    seed: int,
+) -> None:
+    scenario = busy(
+        [
+            "mule_network.accounts_per_bank=2",
+            "response.stop_payment.expiry_min=60",
+            "banks.xiamen_bank.risk_freeze_prob=0.2",
+        ]
+    )
+    clock = Clock()
+    cases = [make_case(i) for i in range(5)]
+    net = Network(scenario, clock, Streams(seed), cases, lambda *a: None)
+    sent = [0] * 5
+
+    def pay(event: Call) -> None:
+        cid, fen = payload(event)
+        net.credit(net.first_layer_account(cases[cid]), {cid: fen})
+
+    def act(event: Call) -> None:
+        kind, k = payload(event)
+        if net.acct_bank:
+            acct = k % len(net.acct_bank)
+            if kind == "stop":
+                net.stop(acct)
+            else:
+                net.freeze(acct, BY_POLICE)
+
+    for cid, fen, t in credits:
+        sent[cid] += fen
+        clock.at(t, pay, (cid, fen))
+    for kind, k, t in actions:
+        clock.at(t, act, (kind, k))
+    clock.run_to(3000.0)
+    in_accounts, held = net.balances()
+    for c in cases:
+        parts = c.frozen_police_fen + c.frozen_bank_fen + c.cashed_out_fen
+        assert parts + in_accounts.get(c.id, 0) == sent[c.id]
+        assert held.get(c.id, 0) <= in_accounts.get(c.id, 0)
+    assert sum(net.cashed_by_channel) == sum(c.cashed_out_fen for c in cases)
+
+
+def test_a_bank_without_mule_accounts_never_receives_money() -> None:
+    raw = xiamen().model_dump(by_alias=True)
+    raw["regions"] = {"xiamen": {"population_share": 0.5}, "fuzhou": {"population_share": 0.5}}
+    raw["banks"]["xiamen_bank"]["market_share"] = 0.0  # no mule accounts at this bank
+    raw["banks"]["fuzhou_bank"] = {
+        **raw["banks"]["xiamen_bank"],
+        "region": "fuzhou",
+        "market_share": 1.0,
+    }
+    w = World(validate_scenario(raw))  # first_layer_local_share = 1; the victim is in xiamen
+    banks = {w.net.bank_names[w.net.acct_bank[w.l1()]] for _ in range(50)}
+    assert banks == {"fuzhou_bank"}
