@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from fraudsim.metrics import Metric, summarise
-from fraudsim.model.world import TraceEvent, run_world
+from fraudsim.model.world import AccountState, TraceEvent, run_world
 from fraudsim.records import cases_table, resources_table, waits_by_resource
 from fraudsim.scenario.schema import Scenario
 
@@ -47,7 +47,7 @@ class SimulationResult:
     summary: list[Metric]
     trace: list[TraceEvent] = field(default_factory=list)
     tree: list[tuple[float, str, str, int]] = field(default_factory=list)
-    tree_status: dict[str, str] = field(default_factory=dict)
+    tree_status: dict[str, AccountState] = field(default_factory=dict)
     stats: dict[str, float] = field(default_factory=dict)
 
     def summary_table(self) -> pa.Table:

@@ -84,6 +84,15 @@ def timeline_text(result: SimulationResult, case_id: int) -> str:
     return "\n".join(lines)
 
 
+def _account_status(result: SimulationResult, account: str) -> str:
+    """Describe an account's state at the end, e.g. ``account frozen, holds ¥1.00``."""
+    state = result.tree_status.get(account)
+    if state is None:
+        return ""
+    held = f", still holds {yuan(state.held_fen)}" if state.held_fen else ""
+    return f"account {state.status} at the end{held}"
+
+
 def tree_text(result: SimulationResult) -> str:
     """Return the traced case's money tree, indented by hop."""
     children: dict[str, list[tuple[float, str, int]]] = defaultdict(list)
@@ -101,7 +110,7 @@ def tree_text(result: SimulationResult) -> str:
         # transfer into it; money pooled there from a later transfer is not
         # listed again (it moved with the same onward transfers).
         for t, dst, fen in children.get(node, []):
-            status = result.tree_status.get(dst, "")
+            status = _account_status(result, dst)
             out = f", cashed out {yuan(cashed[dst])}" if cashed.get(dst) else ""
             again = dst in shown
             note = "  (onward transfers listed above)" if again and children.get(dst) else ""

@@ -115,6 +115,6 @@ def write_results(
         write_parquet(result.cases, tmp / "cases.parquet")
         write_parquet(result.resources, tmp / "resources.parquet")
         write_summary_csv(result, tmp / "summary.csv")
-        text = json.dumps(manifest(result, command, overrides), indent=2, sort_keys=True)
+        text = json.dumps(manifest(result, command, overrides), indent=2)
         (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return dest

@@ -8,7 +8,7 @@ import pytest
 
 import fraudsim
 from fraudsim.api import SimulationResult
-from fraudsim.model.world import TraceEvent
+from fraudsim.model.world import AccountState, TraceEvent
 from tests.conftest import busy, xiamen
 
 
@@ -101,7 +101,7 @@ def test_a_traced_case_has_its_timeline_and_money_tree() -> None:
     assert traced.trace and all(isinstance(e, TraceEvent) for e in traced.trace)
     assert traced.trace[0].event == "contact"
     assert traced.tree == [(3500.0, "victim", "L1:xiamen_bank#0", 150_000_000)]
-    assert traced.tree_status == {"L1:xiamen_bank#0": "frozen, holds 0 fen of this case"}
+    assert traced.tree_status == {"L1:xiamen_bank#0": AccountState("frozen", 0)}
     # Tracing only records: the outcome is the same as without it.
     assert same(traced.cases, fraudsim.simulate(xiamen()).cases)
 

@@ -118,7 +118,7 @@ def test_money_tree_of_the_saved_replay(saved: SimulationResult) -> None:
         "money tree:",
         "victim",
         "    └─ L1:xiamen_bank#0  ¥1,500,000.00 at Wed d3 10:20:00  "
-        "[frozen, holds 0 fen of this case]",
+        "[account frozen at the end]",
     ]
 
 

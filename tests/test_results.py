@@ -166,3 +166,19 @@ def test_a_failed_final_rename_leaves_the_previous_folder_in_place(
         (tmp / "new.txt").write_text("new")
     assert listing(tmp_path) == {"out"}
     assert listing(dest) == {"old.txt"}
+
+
+def test_the_manifest_replays_a_run_with_named_tables_in_order(tmp_path: Path) -> None:
+    """Named tables (scam types, banks, ...) keep their order: draws follow it."""
+    import json
+
+    from fraudsim.scenario.loading import validate_scenario
+    from tests.conftest import SCENARIOS
+
+    scenario = fraudsim.load_scenario(SCENARIOS / "city-month.toml", ["time.horizon_days=3"])
+    first = fraudsim.simulate(scenario)
+    write_results(first, tmp_path / "r", ["c"], [])
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    replay = fraudsim.simulate(validate_scenario(manifest["scenario"]), seed=manifest["seed"])
+    assert replay.cases.num_rows == first.cases.num_rows
+    assert replay.cases.column("exposed_fen").equals(first.cases.column("exposed_fen"))

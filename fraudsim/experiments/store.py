@@ -132,7 +132,7 @@ class Store:
         return data
 
     def _write_manifest(self) -> None:
-        text = json.dumps(self.manifest, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(self.manifest, indent=2) + "\n"
         _atomic(self.root / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
 
     def _folder(self, point: int, policy: str) -> Path:

@@ -33,6 +33,19 @@ class TraceEvent:
     detail: str
 
 
+@dataclass(frozen=True)
+class AccountState:
+    """Where an account of a traced case's money tree ended up.
+
+    Attributes:
+        status: ``active``, ``stopped`` (a stop-payment holds it) or ``frozen``.
+        held_fen: The traced case's money still in it at the end.
+    """
+
+    status: str
+    held_fen: int
+
+
 @dataclass
 class RawRun:
     """The state of a finished run, before it is turned into tables."""
@@ -52,7 +65,7 @@ class RawRun:
     false_positive_flags: int
     trace: list[TraceEvent] = field(default_factory=list)
     tree: list[tuple[float, str, str, int]] = field(default_factory=list)
-    tree_status: dict[str, str] = field(default_factory=dict)
+    tree_status: dict[str, AccountState] = field(default_factory=dict)
 
 
 class _Admitter:
@@ -158,4 +171,4 @@ def _money_tree(run: RawRun, network: Network, case_id: int) -> None:
     for _, _, dst, _ in network.edges:
         label = network.label(dst)
         held = network.lots[dst].get(case_id, 0)
-        run.tree_status[label] = f"{names[network.status[dst]]}, holds {held} fen of this case"
+        run.tree_status[label] = AccountState(names[network.status[dst]], held)

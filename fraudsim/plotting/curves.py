@@ -1,0 +1,198 @@
+"""Outcome curves (money saved against a swept parameter) and the golden-hour curve."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from fraudsim.plotting.folder import ResultsFolder
+from fraudsim.plotting.labels import is_stop_latency, key_label
+from fraudsim.plotting.replay import XIAMEN
+from fraudsim.plotting.series import (
+    REPORT_BIN_LABELS,
+    SHARE,
+    Band,
+    GoldenHour,
+    XAxis,
+    bands,
+)
+from fraudsim.plotting.style import (
+    OKABE_ITO,
+    footnote,
+    new_figure,
+    percent_formatter,
+    policy_colours,
+    with_style,
+    yuan_axis_formatter,
+)
+
+GOLDEN_HOUR_MIN = 60.0
+"""The first hour after realising, when stopping the money is most likely."""
+
+
+def _draw_band(ax: Axes, band: Band, colour: str, label: str | None, measure: str) -> None:
+    """Draw a mean line with its shaded 95% interval (gid ``measure:policy:panel``)."""
+    gid = f"{measure}:{band.policy}:{band.panel}"
+    ax.fill_between(band.x, band.low, band.high, color=colour, alpha=0.18, linewidth=0,
+                    gid=f"band:{gid}")
+    ax.plot(band.x, band.mean, color=colour, marker="o", label=label, gid=gid)
+
+
+def _set_x(ax: Axes, axis: XAxis) -> None:
+    ax.set_xlabel(key_label(axis.key))
+    if not axis.numeric:
+        ax.set_xticks(range(len(axis.labels)), axis.labels, rotation=20, ha="right")
+
+
+def xiamen_point(folder: ResultsFolder, x_key: str) -> tuple[float, float] | None:
+    """Return (latency, yuan) of the real Xiamen case when this sweep can show it.
+
+    The replay's bank latency is the one that reproduces the reported stop
+    three minutes after the report (0.5 min call + 2.5 min bank); all of the
+    victim's money (the scripted payments) was saved.
+    """
+    if folder.scenario_name != XIAMEN or not is_stop_latency(x_key):
+        return None
+    scenario: dict[str, Any] = folder.manifest["scenario"]
+    bank = x_key.split(".")[1]
+    latency = scenario.get("banks", {}).get(bank, {}).get("stop_latency_min")
+    value = latency.get("value") if isinstance(latency, dict) else latency
+    if not isinstance(value, int | float):
+        return None
+    paid = sum(sum(c.get("installments_fen", [])) for c in scenario.get("scripted_cases", []))
+    return float(value), paid / 100
+
+
+def _mark_xiamen(share_ax: Axes, yuan_ax: Axes, point: tuple[float, float]) -> None:
+    x, yuan = point
+    for ax, y in ((share_ax, 1.0), (yuan_ax, yuan)):
+        ax.axvline(x, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
+        ax.plot([x], [y], marker="*", markersize=22, color=OKABE_ITO["vermillion"],
+                markeredgecolor="black", linestyle="none", zorder=5, gid="xiamen",
+                label="Xiamen 2023-09-27 (observed)")
+    share_ax.annotate("Xiamen 2023: stopped 3 min after the report,\nall ¥1.5 M saved",
+                      (x, 1.0), xytext=(12, -38), textcoords="offset points", fontsize=12,
+                      color=OKABE_ITO["vermillion"])
+
+
+def _panels(folder: ResultsFolder, x_key: str) -> str | None:
+    others = [k for k in folder.vary if k != x_key]
+    return others[0] if others else None
+
+
+@with_style
+def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
+    """Money saved against a swept parameter: share (top) and yuan (bottom), one line per policy.
+
+    Each line is the mean over replications at each grid point; the band is
+    its 95% confidence interval. A two-key sweep gets one column per value of
+    the other key.
+    """
+    x_key = x_key or next(iter(folder.vary))
+    panel_key = _panels(folder, x_key)
+    axis, share_bands = bands(folder, SHARE, x_key, panel_key)
+    _, yuan_bands = bands(folder, "saved_yuan", x_key, panel_key)
+    panels = list(dict.fromkeys(b.panel for b in share_bands))
+    fig = new_figure()
+    axes = fig.subplots(2, len(panels), sharex=True, squeeze=False)
+    colours = policy_colours(folder.policies)
+    point = xiamen_point(folder, x_key)
+    for col, panel in enumerate(panels):
+        share_ax, yuan_ax = axes[0][col], axes[1][col]
+        for b in (b for b in share_bands if b.panel == panel):
+            _draw_band(share_ax, b, colours[b.policy], b.policy if col == 0 else None, SHARE)
+        for b in (b for b in yuan_bands if b.panel == panel):
+            _draw_band(yuan_ax, b, colours[b.policy], None, "saved_yuan")
+        if panel:
+            share_ax.set_title(f"{panel_key} = {panel}", fontsize=13)
+        if point and axis.numeric:
+            _mark_xiamen(share_ax, yuan_ax, point)
+        share_ax.set_ylim(-0.02, 1.05)
+        share_ax.yaxis.set_major_formatter(percent_formatter())
+        yuan_ax.yaxis.set_major_formatter(yuan_axis_formatter())
+        yuan_ax.set_ylim(bottom=0)
+        _set_x(yuan_ax, axis)
+    axes[0][0].set_ylabel("share of exposed\nmoney saved")
+    axes[1][0].set_ylabel("money saved per\nreplication (yuan)")
+    axes[0][0].legend(loc="best", title="policy")
+    fig.suptitle(f"Money saved against {key_label(x_key).splitlines()[0]}")
+    n = int(np.nanmax([b.n.max() for b in share_bands])) if share_bands else 0
+    footnote(fig, f"{folder.scenario_name} · sweep · lines: mean over {n} replications per "
+             "point (common random numbers) · bands: 95% confidence intervals")
+    return fig
+
+
+def _golden_axes(ax: Axes, numeric: bool) -> None:
+    if numeric:
+        ax.axvspan(0, GOLDEN_HOUR_MIN, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0,
+                   label="golden hour (first 60 min)")
+    else:
+        ax.axvspan(-0.5, 3.5, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0,
+                   label="golden hour (first 60 min)")
+    ax.set_ylim(-0.02, 1.05)
+    ax.yaxis.set_major_formatter(percent_formatter())
+    ax.set_ylabel("share of exposed money saved")
+
+
+@with_style
+def golden_hour_binned(series: Sequence[GoldenHour], colours: dict[str, str],
+                       source: str) -> Figure:
+    """Share saved by report delay, binned from case tables: one line per policy.
+
+    Args:
+        series: One binned series per policy (or the run).
+        colours: Colour per series label (policy order).
+        source: Where the cases come from, for the footnote.
+    """
+    fig = new_figure()
+    ax = fig.subplots()
+    _golden_axes(ax, numeric=False)
+    for i, g in enumerate(series):
+        err = np.vstack([g.share - g.low, g.high - g.share])
+        dodge = 0.08 * (i - (len(series) - 1) / 2)
+        bars = ax.errorbar(np.asarray(g.bins) + dodge, g.share, yerr=np.nan_to_num(err),
+                           color=colours[g.label], marker="o", capsize=5, label=g.label)
+        bars.lines[0].set_gid(f"golden:{g.label}")
+        if len(series) == 1:
+            for b, s, n in zip(g.bins, g.share, g.cases, strict=True):
+                ax.annotate(f"{n} case{'s' if n != 1 else ''}", (b, s), xytext=(0, 10),
+                            textcoords="offset points", ha="center", fontsize=11)
+        if not math.isnan(g.unreported_share):
+            ax.axhline(g.unreported_share, color=colours[g.label], linestyle=":", linewidth=1.5,
+                       label="dotted: cases never reported" if i == 0 else None)
+    ax.set_xticks(range(len(REPORT_BIN_LABELS)), REPORT_BIN_LABELS, rotation=20, ha="right")
+    ax.set_xlim(-0.5, len(REPORT_BIN_LABELS) - 0.5)
+    ax.set_xlabel("victim's report delay: from realising to calling the police")
+    ax.legend(loc="upper right")
+    fig.suptitle("The golden hour: money saved by how fast the victim reports")
+    footnote(fig, f"{source} · points: Σ saved / Σ exposed of the reported cases in each "
+             "delay bin · bars: 95% confidence intervals (ratio estimator)")
+    return fig
+
+
+@with_style
+def golden_hour_sweep(folder: ResultsFolder, lag_key: str) -> Figure:
+    """Share saved against a swept report delay, one line per policy, with 95% bands."""
+    panel_key = _panels(folder, lag_key)
+    axis, share_bands = bands(folder, SHARE, lag_key, panel_key)
+    panels = list(dict.fromkeys(b.panel for b in share_bands))
+    fig = new_figure()
+    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+    colours = policy_colours(folder.policies)
+    for ax, panel in zip(axes, panels, strict=True):
+        _golden_axes(ax, axis.numeric)
+        for b in (b for b in share_bands if b.panel == panel):
+            _draw_band(ax, b, colours[b.policy], b.policy, SHARE)
+        if panel:
+            ax.set_title(f"{panel_key} = {panel}", fontsize=13)
+        _set_x(ax, axis)
+    axes[0].legend(loc="upper right", title="policy")
+    fig.suptitle("The golden hour: money saved against the victim's report delay")
+    footnote(fig, f"{folder.scenario_name} · sweep of {lag_key} · lines: mean over "
+             "replications · bands: 95% confidence intervals")
+    return fig

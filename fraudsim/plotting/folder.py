@@ -1,0 +1,173 @@
+"""Read a results folder of ``fraudsim run``, ``compare`` or ``sweep``, and say which it is.
+
+The three kinds hold different tables:
+
+* **run** (one replication): ``cases.parquet``, ``resources.parquet``,
+  ``summary.csv``, ``manifest.json`` (scenario, seed, replication);
+* **compare** (policies with common random numbers): ``policies.csv``,
+  ``differences.csv``, ``replications.parquet`` and, if the case tables were
+  kept, ``replications/<policy>/rep-*.cases.parquet``;
+* **sweep** (outcome curves): ``curve.parquet`` / ``curve.csv`` and
+  ``replications.parquet``; the manifest's ``vary`` names the swept keys.
+
+This module does not import matplotlib: the HTML report uses it too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from fraudsim.scenario.loading import validate_scenario
+from fraudsim.scenario.schema import Scenario
+
+Kind = Literal["run", "compare", "sweep"]
+
+BASE_POLICY = "base"
+
+
+class ResultsFolderError(ValueError):
+    """The folder is not a results folder, or lacks a table a figure needs."""
+
+
+@dataclass
+class ResultsFolder:
+    """A results folder and its manifest, with tables read on first use.
+
+    Attributes:
+        path: The folder.
+        kind: ``"run"``, ``"compare"`` or ``"sweep"``.
+        manifest: The parsed ``manifest.json``.
+    """
+
+    path: Path
+    kind: Kind
+    manifest: dict[str, Any]
+    _tables: dict[str, pa.Table | None] = field(default_factory=dict, repr=False)
+
+    @property
+    def scenario_name(self) -> str:
+        """Return the scenario's name (``xiamen-2023`` for the Xiamen replay)."""
+        return str(self.manifest.get("scenario", {}).get("name", "?"))
+
+    @property
+    def policies(self) -> list[str]:
+        """Return the policies in the experiment's order (baseline first).
+
+        A run has no policies; it is shown under its scenario's name.
+        """
+        if self.kind == "run":
+            return [self.scenario_name]
+        return [str(p) for p in self.manifest.get("policies") or [BASE_POLICY]]
+
+    @property
+    def baseline(self) -> str:
+        """Return the baseline policy (a run's scenario name)."""
+        return str(self.manifest.get("baseline") or self.policies[0])
+
+    @property
+    def vary(self) -> dict[str, list[Any]]:
+        """Return the swept key paths and their values, in the sweep's order (first outer).
+
+        The manifest stores them with sorted keys; the curve table keeps the
+        order they were given in (its first columns), so that order wins.
+        """
+        vary = dict(self.manifest.get("vary") or {})
+        curve = self.table("curve.parquet")
+        curve = self.table("curve.csv") if curve is None else curve
+        if curve is None or "point" not in curve.column_names:
+            return vary
+        given = curve.column_names[: curve.column_names.index("point")]
+        return {k: vary[k] for k in [*given, *vary] if k in vary}
+
+    def scenario(self) -> Scenario:
+        """Return the validated scenario recorded in the manifest."""
+        return validate_scenario(self.manifest["scenario"], str(self.path / "manifest.json"))
+
+    def table(self, name: str) -> pa.Table | None:
+        """Return a table of the folder by file name (``.parquet`` or ``.csv``), or None."""
+        if name not in self._tables:
+            path = self.path / name
+            self._tables[name] = read_table(path) if path.exists() else None
+        return self._tables[name]
+
+    def need(self, name: str) -> pa.Table:
+        """Return a table that must be there.
+
+        Raises:
+            ResultsFolderError: Naming the missing file.
+        """
+        table = self.table(name)
+        if table is None:
+            status = self.manifest.get("status")
+            hint = f" (the experiment's status is {status!r})" if status != "complete" else ""
+            raise ResultsFolderError(f"{self.path}: {name} is missing{hint}")
+        return table
+
+    def kept_cases(self, policy: str) -> pa.Table | None:
+        """Return every kept case table of a policy, concatenated, or None if none was kept."""
+        folder = self.path / "replications" / policy
+        paths = sorted(folder.glob("rep-*.cases.parquet")) if folder.is_dir() else []
+        if not paths:
+            return None
+        return pa.concat_tables([pq.read_table(p) for p in paths])
+
+
+def read_table(path: Path) -> pa.Table:
+    """Read a Parquet or CSV table (CSV: empty cells are nulls)."""
+    if path.suffix == ".parquet":
+        return pq.read_table(path)
+    convert = pacsv.ConvertOptions(strings_can_be_null=False, null_values=[""])
+    return pacsv.read_csv(path, convert_options=convert)
+
+
+def detect_kind(path: Path, manifest: dict[str, Any]) -> Kind:
+    """Say which command wrote a folder, from its manifest and its files.
+
+    Raises:
+        ResultsFolderError: If it is none of the three.
+    """
+    kind = manifest.get("kind")
+    if kind in ("compare", "sweep"):
+        return "compare" if kind == "compare" else "sweep"
+    if (path / "cases.parquet").exists():
+        return "run"
+    if (path / "curve.parquet").exists() or (path / "curve.csv").exists():
+        return "sweep"
+    if (path / "policies.csv").exists():
+        return "compare"
+    raise ResultsFolderError(
+        f"{path}: not a results folder of fraudsim run, compare or sweep "
+        "(expected cases.parquet, policies.csv or curve.parquet beside manifest.json)"
+    )
+
+
+def open_folder(path: Path) -> ResultsFolder:
+    """Open a results folder.
+
+    Raises:
+        ResultsFolderError: If there is no readable manifest or the kind is unknown.
+    """
+    path = Path(path)
+    manifest_path = path / "manifest.json"
+    if not manifest_path.is_file():
+        raise ResultsFolderError(f"{path}: no manifest.json; is this a results folder?")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ResultsFolderError(f"{manifest_path} cannot be read: {err}") from None
+    if not isinstance(manifest, dict) or "scenario" not in manifest:
+        raise ResultsFolderError(f"{manifest_path}: no scenario recorded")
+    return ResultsFolder(path, detect_kind(path, manifest), manifest)
+
+
+def column(table: pa.Table, name: str) -> list[Any]:
+    """Return a column as Python values."""
+    values: list[Any] = table.column(name).to_pylist()
+    return values

@@ -1,0 +1,85 @@
+"""Words for axes: scenario key paths and measures as people read them, with units."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = (
+    ("_min", "minutes"),
+    ("_days", "days"),
+    ("_fen", "fen"),
+    ("_prob", "probability"),
+    ("_share", "share"),
+    ("_per_hour", "per hour"),
+)
+
+_NAMES = {
+    "stop_latency": "stop-payment latency",
+    "freeze_latency": "freeze latency",
+    "inquiry_latency": "inquiry latency",
+    "report_lag": "victim's report delay",
+    "dwell": "mule dwell time",
+    "handling": "handling time",
+    "travel": "patrol travel time",
+    "staff": "staff on duty",
+    "rate": "scam contacts",
+}
+
+
+def unit_of(key: str) -> str:
+    """Return the unit named by a key's suffix (``stop_latency_min`` -> ``minutes``)."""
+    last = key.rsplit(".", 1)[-1]
+    return next((unit for suffix, unit in _UNITS if last.endswith(suffix)), "")
+
+
+def key_label(key: str) -> str:
+    """Return an axis label for a scenario key path, with its unit and the path itself.
+
+    ``banks.xiamen_bank.stop_latency_min`` becomes
+    ``stop-payment latency of xiamen_bank (minutes)`` over the key path.
+    """
+    parts = key.split(".")
+    last = parts[-1]
+    stem = last
+    for suffix, _ in _UNITS:
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    name = _NAMES.get(stem, stem.replace("_", " "))
+    owner = parts[-2] if len(parts) >= 2 and not re.fullmatch(r"\d+", parts[-2]) else ""
+    if parts[0] == "banks" and len(parts) == 3:
+        name = f"{name} of bank {owner}"
+    elif owner and parts[0] not in ("victims",):
+        name = f"{name} ({owner.replace('_', ' ')})"
+    unit = unit_of(key)
+    return f"{name} ({unit})\n{key}" if unit else f"{name}\n{key}"
+
+
+def is_stop_latency(key: str) -> bool:
+    """Return whether a key path is a bank's stop-payment latency."""
+    return re.fullmatch(r"banks\.[^.]+\.stop_latency_min", key) is not None
+
+
+def is_report_lag(key: str) -> bool:
+    """Return whether a key path is a report delay (victims' or a scam type's)."""
+    return key.endswith("report_lag_min")
+
+
+MEASURES = {
+    "saved_share": "share of exposed money saved",
+    "saved_yuan": "money saved, mean per replication (yuan)",
+    "lost_yuan": "money lost, mean per replication (yuan)",
+    "saved_fen": "money saved (fen)",
+    "lost_fen": "money lost (fen)",
+    "frozen_share_of_paid": "share of paid money frozen",
+    "report_to_first_stop_median_min": "report to first stop, median (minutes)",
+    "report_to_first_stop_p90_min": "report to first stop, 90th percentile (minutes)",
+    "call_takers_wait_mean_min": "wait for a call-taker, mean (minutes)",
+    "analysts_wait_mean_min": "wait for an analyst, mean (minutes)",
+}
+"""Labels of the headline measures."""
+
+
+def measure_label(measure: str) -> str:
+    """Return a measure's label with its unit."""
+    return MEASURES.get(measure, measure.replace("_", " "))
