@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fraudsim.cli_calibration import register as register_calibration
 from fraudsim.cli_experiments import register as register_experiments
 from fraudsim.cli_plots import register as register_plots
 from fraudsim.scenario.loading import ScenarioError, load_scenario
@@ -64,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_args(validate)
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    handlers = {**COMMANDS, **register_experiments(sub), **register_plots(sub)}
+    handlers = {
+        **COMMANDS,
+        **register_experiments(sub),
+        **register_plots(sub),
+        **register_calibration(sub),
+    }
     for name, handler in handlers.items():
         sub.choices[name].set_defaults(handler=handler)
     return parser

@@ -176,7 +176,10 @@ def test_scenario_cites_exist(path: Path, facts: dict[str, Fact]) -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_ids_named_in_scenario_comments_exist(path: Path, facts: dict[str, Fact]) -> None:
-    assert missing_citations(ids_in_text(path.read_text(encoding="utf-8")), facts) == []
+    text = path.read_text(encoding="utf-8")
+    own_name = tomllib.loads(text)["name"]  # e.g. "xiamen-2015-vs-2024" looks like an id
+    named = [i for i in ids_in_text(text) if i != own_name]
+    assert missing_citations(named, facts) == []
 
 
 def test_shipped_scenarios_cite_something() -> None:

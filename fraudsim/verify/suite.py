@@ -1,0 +1,52 @@
+"""The whole verification suite: every check, in the order the table shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fraudsim.verify.base import load_base
+from fraudsim.verify.delays import delay_checks
+from fraudsim.verify.money import money_checks
+from fraudsim.verify.queues import infinite_server_checks, queue_checks
+from fraudsim.verify.results import CheckResult
+
+
+@dataclass(frozen=True)
+class Effort:
+    """How much simulation the checks do.
+
+    Attributes:
+        replications: Independent replications of each M/M/c reduction.
+        payments: Payments of the traced victim whose delays are fitted.
+    """
+
+    replications: int
+    payments: int
+
+    def describe(self) -> str:
+        """Return the effort in words for the table's title."""
+        return (f"{self.replications} replications per queue, "
+                f"{self.payments} traced payments")
+
+
+FULL = Effort(replications=20, payments=10_000)
+QUICK = Effort(replications=8, payments=2_000)
+
+
+def run_verification(quick: bool = False, base_path: Path | None = None) -> list[CheckResult]:
+    """Run every verification check and return the table's rows.
+
+    Args:
+        quick: Fewer replications and payments (for the test suite); the
+            checks and their criteria are the same.
+        base_path: The base scenario (default ``scenarios/verify-base.toml``).
+    """
+    effort = QUICK if quick else FULL
+    base = load_base(base_path)
+    return [
+        *queue_checks(base, effort.replications),
+        *infinite_server_checks(base),
+        *delay_checks(base, effort.payments),
+        *money_checks(base),
+    ]
