@@ -8,7 +8,9 @@ queue holds only what is actually pending, not a year of future victims.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fraudsim.model.cases import MINUTES_PER_DAY, Case, ContactCounts, build_cases
@@ -90,6 +92,25 @@ class _Admitter:
             self.clock.at(cases[i].contact_min, self._admit, None)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the clock runs.
+
+    A run keeps millions of live objects (cases, lots, pending events) and
+    creates no reference cycles of its own: each finished event is freed by
+    reference counting. The collector would still rescan every live object
+    at each full collection, a cost that grows with the run's size (a fifth
+    of the time at fifty thousand cases).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_world(
     scenario: Scenario,
     seed: int | None = None,
@@ -136,7 +157,8 @@ def run_world(
     response = Response(scenario, clock, network, payments, streams, log, end_min)
     warning = EarlyWarning(scenario, clock, payments, streams, log, end_min)
     _Admitter(clock, cases, payments)
-    clock.run_to(end_min, progress)
+    with _no_cyclic_gc():
+        clock.run_to(end_min, progress)
     in_accounts, held = network.balances()
     pools = [*response.pools(), warning.team]
     run = RawRun(
