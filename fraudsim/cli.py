@@ -13,32 +13,18 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fraudsim.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    Handler,
+    add_scenario_args,
+    whole_number,
+)
 from fraudsim.cli_calibration import register as register_calibration
 from fraudsim.cli_experiments import register as register_experiments
 from fraudsim.cli_plots import register as register_plots
 from fraudsim.scenario.loading import ScenarioError, load_scenario
 from fraudsim.scenario.schema import Scenario
-
-EXIT_BAD_INPUT = 2
-
-
-def _scenario_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10",
-    )
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("the seed must be a non-negative integer")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,20 +35,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a scenario and write a results folder")
-    _scenario_args(run)
-    run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    add_scenario_args(run)
+    run.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
     run.add_argument("--replication", type=int, default=0, help="replication number")
     run.add_argument("--out", type=Path, help="results folder (default: results/<name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     trace = sub.add_parser("trace", help="print one case's timeline and money tree")
-    _scenario_args(trace)
+    add_scenario_args(trace)
     trace.add_argument("--case", type=int, required=True, help="case id (row of cases.parquet)")
-    trace.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    trace.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
     trace.add_argument("--replication", type=int, default=0, help="replication number")
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
-    _scenario_args(validate)
+    add_scenario_args(validate)
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     handlers = {
@@ -161,7 +147,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+COMMANDS: dict[str, Handler] = {
     "run": cmd_run,
     "trace": cmd_trace,
     "validate": cmd_validate,
@@ -175,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(words)
     args.command_line = ["fraudsim", *words]
     try:
-        handler: Callable[[argparse.Namespace], int] = args.handler
+        handler: Handler = args.handler
         return handler(args)
     except ScenarioError as err:
         print(f"{err.source}: {len(err.problems)} problem(s):", file=sys.stderr)
@@ -183,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; no results were written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

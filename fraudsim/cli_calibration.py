@@ -8,39 +8,19 @@ target failed, 2 bad input (scenario, targets, arguments).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fraudsim.cli_args import EXIT_FAILED, Handler, add_scenario_args, whole_number
 from fraudsim.scenario.loading import ScenarioError, load_scenario
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-def _at_least(least: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"must be at least {least}")
-        return value
-
-    return parse
 
 
 def _scenario_args(p: argparse.ArgumentParser, replications: int) -> None:
-    p.add_argument("scenario", type=Path, help="scenario file (TOML) with [[targets]]")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10")
-    p.add_argument("--replications", type=_at_least(2), default=replications, metavar="N",
+    add_scenario_args(p, "scenario file (TOML) with [[targets]]")
+    p.add_argument("--replications", type=whole_number(2), default=replications, metavar="N",
                    help=f"replications per policy (default {replications})")
-    p.add_argument("--seed", type=_at_least(0), help="root seed (default: the scenario's)")
-    p.add_argument("--workers", type=_at_least(1), default=1, metavar="N",
+    p.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
+    p.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
                    help="worker processes (default 1 = this process)")
 
 
@@ -62,7 +42,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     calibrate.add_argument("--fit", required=True, metavar="KEY[=LOW:HIGH],...",
                            help="parameters to fit, comma-separated key paths with optional "
                            "bounds, e.g. mule_network.layers.0.dwell_min.median=5:120")
-    calibrate.add_argument("--max-evals", type=_at_least(2), default=60, metavar="N",
+    calibrate.add_argument("--max-evals", type=whole_number(2), default=60, metavar="N",
                            help="most candidate parameter sets to run (default 60)")
     return {"verify": cmd_verify, "check": cmd_check, "calibrate": cmd_calibrate}
 

@@ -15,55 +15,43 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fraudsim.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    Handler,
+    add_scenario_args,
+    positive_share,
+    whole_number,
+)
 from fraudsim.scenario.loading import load_scenario
-
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-def _positive(kind: type[int] | type[float], least: float) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value < least or (kind is float and value <= 0):
-            raise argparse.ArgumentTypeError(f"must be at least {least:g}" if kind is int
-                                             else "must be a positive share, e.g. 0.05")
-        return value
-    return parse
 
 
 def _common(p: argparse.ArgumentParser, default_n: int) -> None:
     """Add the arguments compare and sweep share."""
-    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10")
+    add_scenario_args(p)
     p.add_argument("--policies", metavar="A,B,...",
                    help="policies to run (compare: all declared by default, sweep: the "
                    "baseline; 'base' is the plain scenario)")
     p.add_argument("--baseline", metavar="NAME", help="policy to compare against "
                    "(default: the scenario's baseline_policy, else the first policy)")
     n = p.add_mutually_exclusive_group()
-    n.add_argument("--replications", type=_positive(int, 2), default=default_n, metavar="N",
+    n.add_argument("--replications", type=whole_number(2), default=default_n, metavar="N",
                    help=f"replications per policy (default {default_n})")
-    n.add_argument("--precision", type=_positive(float, 0), metavar="H",
+    n.add_argument("--precision", type=positive_share, metavar="H",
                    help="add replications until every headline 95%% half-width is at most H "
                    "times its mean (e.g. 0.05 = ±5%%)")
     p.add_argument("--precision-on", metavar="MEASURE,...",
                    help="measures the --precision rule applies to (default: every headline "
                    "measure), e.g. saved_fen,lost_fen")
-    p.add_argument("--max-replications", type=_positive(int, 2), default=200, metavar="N",
+    p.add_argument("--max-replications", type=whole_number(2), default=200, metavar="N",
                    help="cap of the --precision rule (default 200)")
-    p.add_argument("--workers", type=_positive(int, 1), metavar="N",
+    p.add_argument("--workers", type=whole_number(1), metavar="N",
                    help="worker processes (default: all cores; 1 = no pool)")
     p.add_argument("--dask", metavar="tcp://HOST:PORT|local",
                    help="run on a Dask cluster (needs fraudsim[dask]); 'local' starts one")
     p.add_argument("--out", type=Path, metavar="DIR", help="results folder (resumable)")
-    p.add_argument("--seed", type=_positive(int, 0), help="root seed (default: the scenario's)")
+    p.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
     p.add_argument("--keep-cases", action="store_true",
                    help="also keep every replication's case table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
-FORMATS = ("png", "svg")
+from fraudsim.cli_args import EXIT_BAD_INPUT, Handler
 
-Command = Callable[[argparse.Namespace], int]
+FORMATS = ("png", "svg")
 
 
 def _formats(text: str) -> list[str]:
@@ -39,7 +37,7 @@ def _case(text: str) -> int:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Command]:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
     """Add the ``plot`` and ``report`` sub-commands; return their handlers by name."""
     plot = subparsers.add_parser("plot", help="draw the figures of a results folder (PNG, SVG)")
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR",

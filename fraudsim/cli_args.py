@@ -1,0 +1,57 @@
+"""Argument types and exit codes shared by every ``fraudsim`` sub-command."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+EXIT_FAILED = 1
+"""A check, target or replication failed."""
+EXIT_BAD_INPUT = 2
+"""Bad input: scenario, overrides, arguments, or a results folder of another experiment."""
+EXIT_INTERRUPTED = 130
+"""Interrupted by Ctrl-C (what was finished is kept)."""
+
+Handler = Callable[[argparse.Namespace], int]
+"""Runs a parsed sub-command and returns its exit code."""
+
+
+def whole_number(least: int) -> Callable[[str], int]:
+    """Return an argument type accepting whole numbers of at least ``least``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}")
+        return value
+
+    return parse
+
+
+def positive_share(text: str) -> float:
+    """Argument type of a positive, finite share such as a relative precision (0.05)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be a positive share, e.g. 0.05")
+    return value
+
+
+def add_scenario_args(p: argparse.ArgumentParser, what: str = "scenario file (TOML)") -> None:
+    """Add the scenario file argument and its ``--set`` overrides."""
+    p.add_argument("scenario", type=Path, help=what)
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value, e.g. --set banks.b1.stop_latency_min=10",
+    )
