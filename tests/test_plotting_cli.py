@@ -122,3 +122,16 @@ def test_only_the_plotting_package_imports_matplotlib() -> None:
                 for line in p.read_text(encoding="utf-8").splitlines())
     ]
     assert offenders == []
+
+
+def test_a_missing_case_of_a_comparison_writes_no_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exp"
+    fraudsim.compare(xiamen(), ["as_reported", "manual_counter"], replications=2, workers=1,
+                     out=folder)
+    out = tmp_path / "figs"
+    code, _, err = run(["plot", str(folder), "--out", str(out), "--case", "99999"], capsys)
+    assert code == 2
+    assert "99999" in err
+    assert not out.exists()

@@ -34,7 +34,7 @@ from fraudsim.plotting.curves import golden_hour_binned, golden_hour_sweep, outc
 from fraudsim.plotting.folder import ResultsFolder
 from fraudsim.plotting.labels import is_report_lag
 from fraudsim.plotting.resources import resource_series, resources_figure
-from fraudsim.plotting.style import policy_colours, save
+from fraudsim.plotting.style import policy_colours, render
 from fraudsim.plotting.timeline import case_timeline
 from fraudsim.plotting.tree import money_tree_figure
 
@@ -157,9 +157,20 @@ def figures(folder: ResultsFolder, case: int | None = None) -> list[FigureSpec]:
 
 def write_figures(folder: ResultsFolder, out: Path, formats: Sequence[str] = FORMATS,
                   case: int | None = None) -> list[Path]:
-    """Draw every figure of the folder into ``out`` in each format; return the files."""
+    """Draw every figure of the folder into ``out`` in each format; return the files.
+
+    Every figure is rendered before any file is written, so a figure that
+    cannot be drawn (say, a case that does not exist) leaves no partial set.
+    """
+    rendered: list[tuple[Path, dict[str, bytes]]] = []
+    for spec in figures(folder, case):
+        fig = spec.build()
+        rendered.append((out / spec.name, {fmt: render(fig, fmt) for fmt in formats}))
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for spec in figures(folder, case):
-        written += save(spec.build(), out / spec.name, formats)
+    for stem, files in rendered:
+        for fmt, data in files.items():
+            path = stem.with_name(f"{stem.name}.{fmt}")
+            path.write_bytes(data)
+            written.append(path)
     return written

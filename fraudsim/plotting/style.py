@@ -17,7 +17,6 @@ import functools
 import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, ParamSpec
 
 import matplotlib as mpl
@@ -178,16 +177,6 @@ def render(fig: Figure, fmt: str) -> bytes:
     with styled():
         fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata)
     return buf.getvalue()
-
-
-def save(fig: Figure, stem: Path, formats: Sequence[str]) -> list[Path]:
-    """Write ``stem.<fmt>`` for each format; return the paths written."""
-    paths = []
-    for fmt in formats:
-        path = stem.with_name(f"{stem.name}.{fmt}")
-        path.write_bytes(render(fig, fmt))
-        paths.append(path)
-    return paths
 
 
 def yuan_short(fen: float) -> str:
