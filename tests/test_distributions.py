@@ -329,7 +329,10 @@ def test_count_of_constant_distribution() -> None:
 
 # --- properties ---------------------------------------------------------------------------
 
-finite = st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False)
+# Subnormal values (e.g. 5e-324) underflow to 0 in a weighted mean: not a property of ours.
+finite = st.floats(
+    min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False, allow_subnormal=False
+)
 
 
 @settings(database=None, deadline=None)
