@@ -31,7 +31,6 @@ def test_validates_with_every_policy(path: Path) -> None:
 def test_runs(path: Path) -> None:
     result = simulate(load_scenario(path, SHORTENED.get(path.name, [])))
     assert result.cases.num_rows > 0 or path.name == "verify-base.toml"  # its rate is 0
-    assert result.stats["wall_s"] < 10
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
