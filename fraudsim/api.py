@@ -113,7 +113,7 @@ def simulate(
         stats={
             "wall_s": wall,
             "cases": float(len(run.cases)),
-            "events": float(run.events_scheduled),
+            "events": float(run.events_processed),
             "money_movements": float(run.movements),
             "simulated_min": run.end_min,
         },

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import simpy
 
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 
 
 class Recorder:
@@ -16,8 +17,8 @@ class Recorder:
         self.clock = clock
         self.calls: list[tuple[float, Any]] = []
 
-    def __call__(self, event: Call) -> None:
-        self.calls.append((self.clock.now, payload(event)))
+    def __call__(self, payload: Any) -> None:
+        self.calls.append((self.clock.now, payload))
 
 
 def test_after_and_at_fire_in_time_order_with_their_payloads() -> None:
@@ -35,7 +36,7 @@ def test_payload_is_the_very_object_scheduled() -> None:
     clock = Clock()
     obj: list[int] = []
     seen: list[object] = []
-    clock.after(1.0, lambda e: seen.append(e.payload), obj)
+    clock.after(1.0, seen.append, obj)
     clock.run_to(2.0)
     assert seen[0] is obj
 
@@ -57,12 +58,12 @@ def test_a_handler_scheduling_at_the_same_time_runs_after_those_already_due() ->
     clock = Clock()
     order: list[str] = []
 
-    def first(event: Call) -> None:
+    def first(_: None) -> None:
         order.append("first")
-        clock.after(0.0, lambda e: order.append("nested"), None)
+        clock.after(0.0, order.append, "nested")
 
     clock.at(3.0, first, None)
-    clock.at(3.0, lambda e: order.append("second"), None)
+    clock.at(3.0, order.append, "second")
     clock.run_to(4.0)
     assert order == ["first", "second", "nested"]
 
@@ -71,8 +72,8 @@ def test_at_in_the_past_fires_now_not_earlier() -> None:
     clock = Clock()
     times: list[float] = []
 
-    def late(event: Call) -> None:
-        clock.at(2.0, lambda e: times.append(clock.now), None)
+    def late(_: None) -> None:
+        clock.at(2.0, lambda _: times.append(clock.now), None)
 
     clock.at(10.0, late, None)
     clock.run_to(20.0)
@@ -113,15 +114,55 @@ def test_progress_without_any_event() -> None:
     assert reached[-1] == clock.now == 7.0
 
 
-def test_events_scheduled_counts_every_after_and_at() -> None:
+def test_events_processed_counts_every_handler_call_run() -> None:
     clock = Clock()
-    assert clock.events_scheduled == 0
+    assert clock.events_processed == 0
 
-    def chain(event: Call) -> None:
-        if payload(event) < 4:
-            clock.after(1.0, chain, payload(event) + 1)
+    def chain(link: int) -> None:
+        if link < 4:
+            clock.after(1.0, chain, link + 1)
 
     clock.after(1.0, chain, 0)
-    clock.at(2.0, lambda e: None, None)
+    clock.at(2.0, lambda _: None, None)
+    clock.after(500.0, lambda _: None, None)  # beyond the end: not run, not counted
     clock.run_to(100.0)
-    assert clock.events_scheduled == 6  # 5 links of the chain + 1
+    assert clock.events_processed == 6  # 5 links of the chain + 1
+
+
+def test_simpy_processes_share_the_clock_in_time_order() -> None:
+    """Ordinary SimPy events and processes run on the same clock, interleaved in time."""
+    clock = Clock()
+    order: list[tuple[float, str]] = []
+
+    def patrol(env: simpy.Environment) -> simpy.events.ProcessGenerator:
+        yield env.timeout(5.0)
+        order.append((env.now, "process"))
+        yield env.timeout(10.0)
+        order.append((env.now, "process"))
+
+    clock.process(patrol(clock))
+    clock.after(10.0, lambda tag: order.append((clock.now, tag)), "handler")
+    clock.after(20.0, lambda tag: order.append((clock.now, tag)), "handler")
+    clock.run_to(30.0)
+    assert order == [(5.0, "process"), (10.0, "handler"), (15.0, "process"), (20.0, "handler")]
+
+
+def test_simpy_run_and_step_work_on_handler_calls_too() -> None:
+    """SimPy's own ``run`` drives the clock through ``step`` with the same order."""
+    clock = Clock()
+    rec = Recorder(clock)
+    for k in range(5):
+        clock.at(5.0 - k, rec, k)
+    clock.run(until=10.0)
+    assert [p for _, p in rec.calls] == [4, 3, 2, 1, 0]
+    assert clock.now == 10.0
+    with pytest.raises(simpy.core.EmptySchedule):
+        clock.step()
+
+
+def test_a_failed_simpy_event_nobody_handles_stops_the_run() -> None:
+    clock = Clock()
+    event = clock.event()
+    event.fail(RuntimeError("bank platform down"))
+    with pytest.raises(RuntimeError, match="bank platform down"):
+        clock.run_to(1.0)

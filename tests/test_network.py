@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.model.network import ACTIVE, BY_BANK, BY_POLICE, FROZEN, STOPPED, Network, split_lots
 from fraudsim.model.world import run_world
 from fraudsim.rng import Streams
@@ -37,9 +37,9 @@ class World:
     def l1(self) -> int:
         return self.net.first_layer_account(self.cases[0])
 
-    def at(self, t: float, action: object) -> None:
-        def fire(event: Call) -> None:
-            payload(event)()
+    def at(self, t: float, action: Callable[[], None]) -> None:
+        def fire(call: Callable[[], None]) -> None:
+            call()
 
         self.clock.at(t, fire, action)
 
@@ -383,12 +383,12 @@ def test_every_fen_is_held_frozen_or_cashed_out(
     net = Network(scenario, clock, Streams(seed), cases, lambda *a: None)
     sent = [0] * 5
 
-    def pay(event: Call) -> None:
-        cid, fen = payload(event)
+    def pay(payment: tuple[int, int]) -> None:
+        cid, fen = payment
         net.credit(net.first_layer_account(cases[cid]), {cid: fen})
 
-    def act(event: Call) -> None:
-        kind, k = payload(event)
+    def act(action: tuple[str, int]) -> None:
+        kind, k = action
         if net.acct_bank:
             acct = k % len(net.acct_bank)
             if kind == "stop":

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.model.staff import ServerPool
 from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
@@ -39,13 +39,13 @@ class Team:
         self.starts.append((job, now, wait))
         self.clock.after(self.service[job], self._done, job)
 
-    def _done(self, event: Call) -> None:
+    def _done(self, job: object) -> None:
         self.pool.release()
         if len(self.pool.queue) and self.pool.busy < self.pool.capacity:
             self.violations.append(f"idle server while {len(self.pool.queue)} wait")
 
-    def _arrive(self, event: Call) -> None:
-        job, key = payload(event)
+    def _arrive(self, arrival: tuple[str, float]) -> None:
+        job, key = arrival
         self.arrived[job] = self.clock.now
         self.pool.request(job, key)
         started = self.starts and self.starts[-1][0] == job

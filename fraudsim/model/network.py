@@ -19,7 +19,7 @@ from collections.abc import Callable
 from itertools import accumulate
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
@@ -245,8 +245,7 @@ class Network:
         self.sweep_due[acct] = True
         self.clock.after(delay, self._on_sweep, acct)
 
-    def _on_sweep(self, event: Call) -> None:
-        acct: int = payload(event)
+    def _on_sweep(self, acct: int) -> None:
         self.sweep_due[acct] = False
         if self.status[acct] != ACTIVE or not self.lots[acct]:
             return
@@ -319,21 +318,21 @@ class Network:
                 return
         self.clock.after(self.expiry_min, self._on_expiry, (acct, gen))
 
-    def _on_expiry(self, event: Call) -> None:
-        acct, gen = payload(event)
+    def _on_expiry(self, stop: tuple[int, int]) -> None:
+        acct, gen = stop
         if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
             self.status[acct] = ACTIVE
             if self.lots[acct] and not self.sweep_due[acct]:
                 self._plan_sweep(acct)
 
-    def _on_police_freeze(self, event: Call) -> None:
-        acct, gen = payload(event)
+    def _on_police_freeze(self, stop: tuple[int, int]) -> None:
+        acct, gen = stop
         if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
             self.freeze(acct, BY_POLICE)
 
-    def _on_risk_freeze(self, event: Call) -> None:
-        if self.status[payload(event)] != FROZEN:
-            self.freeze(payload(event), BY_BANK)
+    def _on_risk_freeze(self, acct: int) -> None:
+        if self.status[acct] != FROZEN:
+            self.freeze(acct, BY_BANK)
 
     def freeze(self, acct: int, by: int) -> None:
         """Freeze an account: every lot in it goes back to its victim as frozen."""

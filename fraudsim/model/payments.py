@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.model.network import Logger, Network
 from fraudsim.scenario.schema import Scenario
 
@@ -62,8 +62,7 @@ class Payments:
         if case.traced:
             self.log(case, "prevented", -1, remaining, f"remaining payments stopped by {by}")
 
-    def _on_installment(self, event: Call) -> None:
-        case: Case = payload(event)
+    def _on_installment(self, case: Case) -> None:
         i = case.next_i
         if i >= len(case.installments):
             return
@@ -91,8 +90,8 @@ class Payments:
         if i + 1 < len(case.installments):
             self.clock.at(case.pay_times[i + 1], self._on_installment, case)
 
-    def _on_delayed_credit(self, event: Call) -> None:
-        case, acct, fen = payload(event)
+    def _on_delayed_credit(self, credit: tuple[Case, int, int]) -> None:
+        case, acct, fen = credit
         case.in_transit_fen -= fen
         if case.recall_open:
             case.paid_fen -= fen
@@ -102,8 +101,7 @@ class Payments:
             return
         self.network.credit(acct, {case.id: fen})
 
-    def _on_report(self, event: Call) -> None:
-        case: Case = payload(event)
+    def _on_report(self, case: Case) -> None:
         if not case.l1_accounts:
             # Dissuaded before her first payment: she lost nothing and has
             # nothing to report.
@@ -113,11 +111,10 @@ class Payments:
             self.log(case, "report", -1, case.paid_fen, "victim calls the police")
         self.on_report(case)
 
-    def _on_flag(self, event: Call) -> None:
-        self.on_flag(payload(event))
+    def _on_flag(self, case: Case) -> None:
+        self.on_flag(case)
 
-    def _on_risk_hold(self, event: Call) -> None:
-        case: Case = payload(event)
+    def _on_risk_hold(self, case: Case) -> None:
         if case.next_i < len(case.installments):
             case.hold_min = self.clock.now
             self.halt(case, "hold", self.clock.now)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Logger, Network
 from fraudsim.model.payments import Payments
@@ -137,8 +137,7 @@ class Response:
         case.call_start_min = self.clock.now
         self.clock.after(self.call_time.next(), self._call_end, case)
 
-    def _call_end(self, event: Call) -> None:
-        case: Case = payload(event)
+    def _call_end(self, case: Case) -> None:
         self.call_takers.release()
         case.call_end_min = self.clock.now
         case.recall_open = True
@@ -187,7 +186,7 @@ class Response:
             self.request_stop(case, acct, 0)
         self.clock.after(self.case_time.next(), self._case_end, case)
 
-    def _case_end(self, event: Call) -> None:
+    def _case_end(self, case: Case) -> None:
         self.analysts.release()
 
     def _paid(self, case: Case, acct: int) -> None:
@@ -195,8 +194,7 @@ class Response:
         if case.started:
             self.request_stop(case, acct, 0)
 
-    def _on_hold(self, event: Call) -> None:
-        case: Case = payload(event)
+    def _on_hold(self, case: Case) -> None:
         case.hold_min = self.clock.now
         self.payments.halt(case, "hold", self.clock.now)
 
@@ -205,15 +203,14 @@ class Response:
     def _patrol_start(self, case: Case, wait: float) -> None:
         self.clock.after(self.travel.next(), self._patrol_arrive, case)
 
-    def _patrol_arrive(self, event: Call) -> None:
-        case: Case = payload(event)
+    def _patrol_arrive(self, case: Case) -> None:
         case.patrol_min = self.clock.now
         if case.traced:
             self.log(case, "patrol_arrives", -1, 0, "officers reach the victim")
         self.payments.halt(case, "patrol", self.clock.now)
         self.clock.after(self.on_scene.next(), self._patrol_free, None)
 
-    def _patrol_free(self, event: Call) -> None:
+    def _patrol_free(self, nothing: None) -> None:
         self.patrols.release()
 
     # -- stop-payments and tracing --------------------------------------------
@@ -240,8 +237,8 @@ class Response:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
         self.clock.after(delay, self._stop_executed, (case, acct, depth))
 
-    def _stop_executed(self, event: Call) -> None:
-        case, acct, depth = payload(event)
+    def _stop_executed(self, request: tuple[Case, int, int]) -> None:
+        case, acct, depth = request
         self._bank_load(-1)
         net = self.network
         net.stop(acct)
@@ -263,8 +260,8 @@ class Response:
             self._bank_load(+1)
             self.clock.after(delay, self._inquiry_answered, (case, acct, depth))
 
-    def _inquiry_answered(self, event: Call) -> None:
-        case, acct, depth = payload(event)
+    def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
+        case, acct, depth = request
         self._bank_load(-1)
         trail = case.trail or {}
         requested = case.requested or set()

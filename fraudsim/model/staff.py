@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
@@ -100,8 +100,8 @@ class ServerPool:
                 if 0 < t < end_min:
                     self.clock.at(t, self._on_shift_change, weekly[h % HOURS_PER_WEEK])
 
-    def _on_shift_change(self, event: Call) -> None:
-        self.capacity = payload(event)
+    def _on_shift_change(self, capacity: int) -> None:
+        self.capacity = capacity
         self._start_waiting()
         self._record()
 

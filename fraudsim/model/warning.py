@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Call, Clock, payload
+from fraudsim.model.kernel import Clock
 from fraudsim.model.network import Logger
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
@@ -78,7 +78,7 @@ class EarlyWarning:
             self._fp_next = 0
             self.clock.at(self._fp_times[0], self._on_false_positive, None)
 
-    def _on_false_positive(self, event: Call) -> None:
+    def _on_false_positive(self, nothing: None) -> None:
         """Chain false flags one at a time to keep the event queue small."""
         self.team.request(None)
         self._fp_next += 1
@@ -94,9 +94,8 @@ class EarlyWarning:
     def _call_start(self, job: Case | None, wait: float) -> None:
         self.clock.after(self.call_time.next(), self._call_end, job)
 
-    def _call_end(self, event: Call) -> None:
+    def _call_end(self, case: Case | None) -> None:
         self.team.release()
-        case: Case | None = payload(event)
         if case is None:
             return
         now = self.clock.now

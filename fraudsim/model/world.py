@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fraudsim.model.cases import MINUTES_PER_DAY, Case, ContactCounts, build_cases
-from fraudsim.model.kernel import Call, Clock
+from fraudsim.model.kernel import Clock
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Network
 from fraudsim.model.payments import Payments
@@ -63,7 +63,7 @@ class RawRun:
     monitors: list[BinnedMonitor]
     cashed_by_channel: dict[str, int]
     movements: int
-    events_scheduled: int
+    events_processed: int
     false_positive_flags: int
     trace: list[TraceEvent] = field(default_factory=list)
     tree: list[tuple[float, str, str, int]] = field(default_factory=list)
@@ -81,7 +81,7 @@ class _Admitter:
         if cases:
             clock.at(cases[0].contact_min, self._admit, None)
 
-    def _admit(self, event: Call) -> None:
+    def _admit(self, nothing: None) -> None:
         cases, now = self.cases, self.clock.now
         i = self.next
         while i < len(cases) and cases[i].contact_min <= now:
@@ -173,7 +173,7 @@ def run_world(
         monitors=[p.monitor for p in pools] + [response.bank_monitor],
         cashed_by_channel=dict(zip(network.channel_names, network.cashed_by_channel, strict=True)),
         movements=network.movements,
-        events_scheduled=clock.events_scheduled,
+        events_processed=clock.events_processed,
         false_positive_flags=warning.false_positives,
         trace=trace,
     )
