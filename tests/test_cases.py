@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fraudsim.model.cases import Case, build_cases
+from fraudsim.model.cases import STOPPERS, Case, build_cases
 from fraudsim.rng import Streams
 from fraudsim.scenario import Scenario
 from fraudsim.scenario.loading import validate_scenario
@@ -212,3 +212,14 @@ def test_mean_number_of_hooked_victims_matches_the_rates() -> None:
     assert np.mean(per_type) == pytest.approx(mu_inv, abs=4.5 * math.sqrt(mu_inv / reps))
     # Poisson: variance equals the mean (checked loosely: sd of the sample variance ~ 10%).
     assert np.var(hooked, ddof=1) == pytest.approx(mu, rel=0.45)
+
+
+def test_prevented_money_is_kept_per_stopper() -> None:
+    case = Case(0, 0, 0, 0.0, [100, 200, 300], [1.0, 2.0, 3.0], 10.0)
+    assert case.prevented == dict.fromkeys(STOPPERS, 0)
+    case.add_prevented("patrol", 500)
+    case.add_prevented("recall", 7)
+    case.add_prevented("patrol", 1)
+    assert case.prevented == {**dict.fromkeys(STOPPERS, 0), "patrol": 501, "recall": 7}
+    with pytest.raises(KeyError):
+        case.add_prevented("nobody", 1)

@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
-from fraudsim.model.network import ACTIVE, BY_BANK, BY_POLICE, FROZEN, STOPPED, Network, split_lots
+from fraudsim.model.network import (
+    ACTIVE,
+    BY_BANK,
+    BY_POLICE,
+    FROZEN,
+    STOPPED,
+    Network,
+    split_lots,
+    trail_children,
+)
 from fraudsim.model.world import run_world
 from fraudsim.rng import Streams
 from fraudsim.scenario import Scenario
@@ -101,7 +110,7 @@ def test_a_pooled_account_holds_every_victims_lot_separately() -> None:
     w.net.credit(acct, {0: 100})
     w.net.credit(acct, {1: 250, 2: 7})
     w.net.credit(acct, {0: 1})
-    assert w.net.lots[acct] == {0: 101, 1: 250, 2: 7}
+    assert w.net.held(acct) == {0: 101, 1: 250, 2: 7}
 
 
 @pytest.mark.parametrize("by", [BY_POLICE, BY_BANK])
@@ -118,7 +127,7 @@ def test_freezing_a_pooled_account_credits_each_case_exactly_its_lot(by: int) ->
     )
     assert [c.accounts_frozen for c in w.cases] == [1, 1, 1]
     assert [c.last_freeze_min for c in w.cases] == [10.0] * 3
-    assert w.net.lots[acct] == {}
+    assert w.net.held(acct) == {}
     assert w.net.status[acct] == FROZEN
     w.run(1000.0)  # nothing is ever cashed out of a frozen account
     assert sum(c.cashed_out_fen for c in w.cases) == 0
@@ -149,7 +158,7 @@ def test_credit_into_a_frozen_account_is_frozen_at_once() -> None:
     assert w.cases[1].frozen_bank_fen == 500
     assert w.cases[1].accounts_frozen == 0  # the account was counted when it was frozen
     assert w.cases[1].last_freeze_min == 5.0
-    assert w.net.lots[acct] == {}
+    assert w.net.held(acct) == {}
 
 
 def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
@@ -157,7 +166,7 @@ def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
     acct = w.l1()
     w.net.credit(acct, {0: 900})
     w.run(L1_DWELL + CASH - 0.01)
-    assert w.net.lots[acct] == {0: 900}
+    assert w.net.held(acct) == {0: 900}
     w.run(L1_DWELL + CASH + 0.01)
     assert w.cases[0].cashed_out_fen == 900
     assert w.net.cashed_by_channel == [900]
@@ -175,15 +184,15 @@ def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() 
     w.at(1.0, lambda: w.net.stop(acct))
     w.run(50.0)  # well past the 22-minute dwell
     assert w.net.status[acct] == STOPPED
-    assert w.net.lots[acct] == {0: 500, 1: 20}
+    assert w.net.held(acct) == {0: 500, 1: 20}
     in_accounts, held = w.net.balances()
     assert in_accounts == held == {0: 500, 1: 20}
     w.run(101.0 + L1_DWELL - 0.01)  # lapsed at 101; the sweep comes a dwell later
     assert w.net.status[acct] == ACTIVE
-    assert w.net.lots[acct] == {0: 500, 1: 20}
+    assert w.net.held(acct) == {0: 500, 1: 20}
     assert w.net.balances()[1] == {}
     w.run(101.0 + L1_DWELL + 0.01)
-    assert w.net.lots[acct] == {}
+    assert w.net.held(acct) == {}
     assert w.net.balances()[0] == {0: 500, 1: 20}  # now in layer 2
     assert all(w.net.acct_layer[a] == 1 for a, lots in enumerate(w.net.lots) if lots)
 
@@ -269,7 +278,7 @@ def test_money_forwarded_after_a_freeze_goes_to_a_fresh_account() -> None:
     w.net.freeze(l2, BY_POLICE)
     w.net.credit(w.l1(), {1: 20})
     w.run(2 * L1_DWELL + 1)
-    holders = [a for a, lots in enumerate(w.net.lots) if 1 in lots]
+    holders = [a for a, lots in enumerate(w.net.lots) if lots and 1 in lots]
     assert holders and l2 not in holders
     assert w.cases[1].frozen_police_fen == 0
 
@@ -298,11 +307,21 @@ def test_the_trail_is_kept_only_for_cases_that_report() -> None:
     w.run(L1_DWELL + L2_DWELL + 1)
     assert w.cases[0].trail is None
     trail = w.cases[1].trail
-    assert trail is not None and trail[a1] and len(trail) == 2  # L1 -> L2 -> two L3
-    (l2,) = trail[a1]
+    assert trail is not None
+    (l2,) = trail_children(trail, a1)  # L1 -> L2 -> two L3
     assert w.net.acct_layer[l2] == 1
-    assert len(trail[l2]) == 2
-    assert {w.net.acct_layer[a] for a in trail[l2]} == {2}
+    assert len(trail_children(trail, l2)) == 2
+    assert {w.net.acct_layer[a] for a in trail_children(trail, l2)} == {2}
+    assert len(trail) == (2 + 1) + (2 + 2)  # two entries: acct, k, children
+
+
+def test_trail_children_collects_every_sweep_in_order() -> None:
+    # Account 7 swept twice (to 3 then to 5, 9), account 3 once; ids may repeat.
+    trail = [7, 1, 3, 3, 2, 7, 4, 7, 2, 5, 9]
+    assert trail_children(trail, 7) == [3, 5, 9]
+    assert trail_children(trail, 3) == [7, 4]
+    assert trail_children(trail, 4) == []  # 4 is only ever a destination
+    assert trail_children(None, 7) == []
 
 
 # -- withdrawal delay --------------------------------------------------------------

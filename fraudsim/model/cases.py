@@ -32,6 +32,9 @@ STOPPERS = ("self", "dissuasion", "guidance", "patrol", "hold", "recall")
 a patrol, a protective hold on the victim's account, or a recall of a
 delayed credit."""
 
+PREVENTED_SLOTS = {who: f"prevented_{who}_fen" for who in STOPPERS}
+"""The Case attribute holding the fen each stopper prevented."""
+
 
 class Case:
     """One hooked victim and everything that happens to her money.
@@ -68,7 +71,12 @@ class Case:
         "paid_fen",
         "patrol_min",
         "pay_times",
-        "prevented",
+        "prevented_dissuasion_fen",
+        "prevented_guidance_fen",
+        "prevented_hold_fen",
+        "prevented_patrol_fen",
+        "prevented_recall_fen",
+        "prevented_self_fen",
         "realise_min",
         "recall_open",
         "region",
@@ -115,7 +123,13 @@ class Case:
         # Outcome state, filled in by the model.
         self.next_i = 0
         self.paid_fen = 0
-        self.prevented = dict.fromkeys(STOPPERS, 0)
+        # Six integer slots, not a dict: a dict per case would cost 270 bytes.
+        self.prevented_self_fen = 0
+        self.prevented_dissuasion_fen = 0
+        self.prevented_guidance_fen = 0
+        self.prevented_patrol_fen = 0
+        self.prevented_hold_fen = 0
+        self.prevented_recall_fen = 0
         self.frozen_police_fen = 0
         self.frozen_bank_fen = 0
         self.cashed_out_fen = 0
@@ -141,9 +155,21 @@ class Case:
         self.traced = False
         self.l1_accounts: list[int] = []
         # Created on first use: most cases are never traced, and a million
-        # empty sets and dicts would cost a quarter of a gigabyte.
-        self.requested: set[int] | None = None
-        self.trail: dict[int, list[int]] | None = None
+        # empty containers would cost a quarter of a gigabyte. Both are plain
+        # lists of account ids (see network.trail_children): a case asks for
+        # a few dozen stops at most, where a set would cost a kilobyte.
+        self.requested: list[int] | None = None
+        self.trail: list[int] | None = None
+
+    def add_prevented(self, who: str, fen: int) -> None:
+        """Credit ``fen`` of prevented payments to stopper ``who`` (one of STOPPERS)."""
+        slot = PREVENTED_SLOTS[who]
+        setattr(self, slot, getattr(self, slot) + fen)
+
+    @property
+    def prevented(self) -> dict[str, int]:
+        """Return the fen each stopper prevented, by stopper (a fresh dict)."""
+        return {who: getattr(self, slot) for who, slot in PREVENTED_SLOTS.items()}
 
     def remaining_fen(self) -> int:
         """Return the planned payments not yet made."""

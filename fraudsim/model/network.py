@@ -5,8 +5,10 @@ moves on, every lot is split exactly (integer division, remainders to the
 first children), so a freeze of a pooled account gives each victim back
 exactly her share and no fen is ever created or lost.
 
-Accounts live in parallel lists indexed by account id (cheaper than an
-object per account at tens of millions of movements). An account forwards
+Accounts live in parallel compact arrays indexed by account id (cheaper
+than an object per account at tens of millions of movements, and a few
+dozen bytes per account: a national year opens millions of them, since a
+stopped account is replaced by a fresh one). An account forwards
 its whole balance one dwell time after the first credit since its last
 sweep; in the last layer the "forward" is a cash-out through a channel,
 after which the money is gone.
@@ -15,6 +17,7 @@ after which the money is gone.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Callable
 from itertools import accumulate
 
@@ -78,19 +81,20 @@ class Network:
         self.freeze_prob = scenario.response.stop_payment.freeze_prob
         self.expiry_min = scenario.response.stop_payment.expiry_min
         self._samplers(scenario, streams)
-        # Per-account state, parallel lists indexed by account id.
-        self.acct_bank: list[int] = []
-        self.acct_layer: list[int] = []
-        self.lots: list[dict[int, int]] = []
-        self.status: list[int] = []
-        self.sweep_due: list[bool] = []
-        self.hold_until: list[float] = []
-        self.stop_gen: list[int] = []
-        self.frozen_by: list[int] = []
-        self.channel: list[int] = []
-        self.acct_pool: list[list[int]] = []
-        self.acct_slot: list[int] = []
-        self._pools: list[list[int] | None] = [None] * (len(self.layers) * len(banks))
+        # Per-account state, parallel arrays indexed by account id. An
+        # account's lots are None while it holds nothing.
+        self.acct_bank = array("i")
+        self.acct_layer = bytearray()
+        self.lots: list[dict[int, int] | None] = []
+        self.status = bytearray()
+        self.sweep_due = bytearray()
+        self.hold_until = array("d")
+        self.stop_gen = array("i")
+        self.frozen_by = bytearray()
+        self.channel = bytearray()
+        self.acct_pool: list[array[int]] = []
+        self.acct_slot = array("i")
+        self._pools: list[array[int] | None] = [None] * (len(self.layers) * len(banks))
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
@@ -159,14 +163,14 @@ class Network:
         key = layer * len(self.bank_names) + bank
         pool = self._pools[key]
         if pool is None:
-            pool = self._pools[key] = [-1] * self.per_bank
+            pool = self._pools[key] = array("i", [-1]) * self.per_bank
         slot = int(self.u_route.next() * self.per_bank)
         acct = pool[slot]
         if acct < 0:
             acct = pool[slot] = len(self.acct_bank)
             self.acct_bank.append(bank)
             self.acct_layer.append(layer)
-            self.lots.append({})
+            self.lots.append(None)
             self.status.append(ACTIVE)
             self.sweep_due.append(False)
             self.hold_until.append(0.0)
@@ -219,15 +223,22 @@ class Network:
     # -- money movement -------------------------------------------------------
 
     def credit(self, acct: int, lots: dict[int, int]) -> None:
-        """Money arrives in an account: freeze it, hold it, or plan its onward sweep."""
+        """Money arrives in an account: freeze it, hold it, or plan its onward sweep.
+
+        The account may keep ``lots`` itself as its holding: the caller hands
+        the dict over and must not change it afterwards.
+        """
         self.movements += 1
         status = self.status[acct]
         if status == FROZEN:
             self._freeze_lots(lots, self.frozen_by[acct], acct, count_account=False)
             return
         held = self.lots[acct]
-        for cid, fen in lots.items():
-            held[cid] = held.get(cid, 0) + fen
+        if held is None:
+            self.lots[acct] = lots  # the account takes over the caller's dict
+        else:
+            for cid, fen in lots.items():
+                held[cid] = held.get(cid, 0) + fen
         rule = self.withdrawal
         large = rule.enabled and sum(lots.values()) >= rule.threshold_fen
         if large and self.acct_layer[acct] == self.last_layer:
@@ -247,14 +258,15 @@ class Network:
 
     def _on_sweep(self, acct: int) -> None:
         self.sweep_due[acct] = False
-        if self.status[acct] != ACTIVE or not self.lots[acct]:
+        lots = self.lots[acct]
+        if self.status[acct] != ACTIVE or not lots:
             return
         now = self.clock.now
         if now < self.hold_until[acct]:
             self.sweep_due[acct] = True
             self.clock.after(self.hold_until[acct] - now, self._on_sweep, acct)
             return
-        lots, self.lots[acct] = self.lots[acct], {}
+        self.lots[acct] = None
         if self.acct_layer[acct] == self.last_layer:
             self._cash_out(acct, lots)
         else:
@@ -287,12 +299,14 @@ class Network:
     ) -> None:
         """Note where each case's money went, for the police's hop-by-hop tracing."""
         cases = self.cases
+        entry = [acct, len(children), *children]
         for cid in lots:
             case = cases[cid]
             if case.reports:  # only money that police will trace needs its trail kept
                 if case.trail is None:
-                    case.trail = {}
-                case.trail.setdefault(acct, []).extend(children)
+                    case.trail = entry.copy()
+                else:
+                    case.trail += entry
         tid = self.traced_id
         if tid in lots:
             for child, part in zip(children, parts, strict=True):
@@ -339,8 +353,9 @@ class Network:
         self.status[acct] = FROZEN
         self._burn(acct)
         self.frozen_by[acct] = by
-        lots, self.lots[acct] = self.lots[acct], {}
-        self._freeze_lots(lots, by, acct, count_account=True)
+        lots, self.lots[acct] = self.lots[acct], None
+        if lots:
+            self._freeze_lots(lots, by, acct, count_account=True)
 
     def _freeze_lots(self, lots: dict[int, int], by: int, acct: int, count_account: bool) -> None:
         now = self.clock.now
@@ -360,17 +375,41 @@ class Network:
 
     # -- end of run -----------------------------------------------------------
 
+    def held(self, acct: int) -> dict[int, int]:
+        """Return the lots (case id -> fen) an account holds now (a dict to read, not change)."""
+        return self.lots[acct] or {}
+
     def balances(self) -> tuple[dict[int, int], dict[int, int]]:
         """Return per case the fen still in accounts, and the part held by a stop."""
         in_accounts: dict[int, int] = {}
         held: dict[int, int] = {}
         for acct, lots in enumerate(self.lots):
+            if not lots:
+                continue
             stopped = self.status[acct] == STOPPED
             for cid, fen in lots.items():
                 in_accounts[cid] = in_accounts.get(cid, 0) + fen
                 if stopped:
                     held[cid] = held.get(cid, 0) + fen
         return in_accounts, held
+
+
+def trail_children(trail: list[int] | None, acct: int) -> list[int]:
+    """Return the accounts a case's money went to from ``acct``, in the order sent.
+
+    A case's trail is one flat list of entries ``acct, k, child_1 .. child_k``,
+    one per sweep that carried its money: a list of ints costs a fraction of
+    a dict of lists, and a bank inquiry reads it only once or twice per hop.
+    """
+    children: list[int] = []
+    if trail:
+        i, n = 0, len(trail)
+        while i < n:
+            k = trail[i + 1]
+            if trail[i] == acct:
+                children += trail[i + 2 : i + 2 + k]
+            i += 2 + k
+    return children
 
 
 def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:

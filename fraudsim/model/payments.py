@@ -55,7 +55,7 @@ class Payments:
         remaining = case.remaining_fen()
         if remaining == 0:
             return
-        case.prevented[by] += remaining
+        case.add_prevented(by, remaining)
         case.next_i = len(case.installments)
         case.halted_by = by
         case.halted_min = when
@@ -95,7 +95,7 @@ class Payments:
         case.in_transit_fen -= fen
         if case.recall_open:
             case.paid_fen -= fen
-            case.prevented["recall"] += fen
+            case.add_prevented("recall", fen)
             if case.traced:
                 self.log(case, "recall", acct, fen, "delayed credit recalled after the report")
             return

@@ -17,7 +17,7 @@ import math
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.monitor import BinnedMonitor
-from fraudsim.model.network import Logger, Network
+from fraudsim.model.network import Logger, Network, trail_children
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Streams, Uniforms
@@ -223,10 +223,11 @@ class Response:
         """Send a stop-payment request for ``acct`` on behalf of ``case``."""
         requested = case.requested
         if requested is None:
-            requested = case.requested = set()
+            case.requested = [acct]
         elif acct in requested:
             return
-        requested.add(acct)
+        else:
+            requested.append(acct)
         case.stop_requests += 1
         net = self.network
         bank = net.acct_bank[acct]
@@ -246,7 +247,7 @@ class Response:
         if math.isnan(case.first_stop_min):
             case.first_stop_min = now
         if case.traced:
-            held = net.lots[acct].get(case.id, 0)
+            held = net.held(acct).get(case.id, 0)
             self.log(
                 case,
                 "stop_executed",
@@ -254,7 +255,7 @@ class Response:
                 held,
                 f"status {('active', 'stopped', 'frozen')[net.status[acct]]}",
             )
-        if depth < self.max_depth and case.trail and case.trail.get(acct):
+        if depth < self.max_depth and trail_children(case.trail, acct):
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
             self._bank_load(+1)
@@ -263,9 +264,8 @@ class Response:
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
         self._bank_load(-1)
-        trail = case.trail or {}
-        requested = case.requested or set()
-        for child in dict.fromkeys(trail.get(acct, ())):
+        requested = case.requested or []
+        for child in dict.fromkeys(trail_children(case.trail, acct)):
             if child not in requested:
                 case.hops_traced += 1
                 self.request_stop(case, child, depth + 1)
