@@ -1,0 +1,54 @@
+"""The national benchmark's helpers still work (CI does not run the benchmark itself).
+
+The benchmark wraps ``Clock._run_before`` and ``executors.run_job`` in its
+child processes; these tests fail if a refactor removes either hook.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_national.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_national", PATH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_national"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
+def test_rss_is_read(bench: ModuleType) -> None:
+    now = bench.current_rss_mib()
+    assert 1 < now <= bench.peak_rss_mib() + 1
+
+
+@pytest.mark.parametrize("pending", [1, 1000, 50_000])
+def test_bare_loop_runs_any_heap_size(bench: ModuleType, pending: int) -> None:
+    assert bench.bare_heapq_loop(2000, pending) > 0
+
+
+def test_measure_samples_the_queue_and_restores_the_clock(bench: ModuleType) -> None:
+    from fraudsim.model.kernel import Clock
+
+    original = Clock._run_before
+    m = bench.measure(0.05, drain_days=0.5)
+    assert Clock._run_before is original
+    assert m["events"] > 0 and m["cases"] > 0
+    assert 0 < m["mean_pending"] <= m["peak_pending"] * 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
+@pytest.mark.parametrize("mode", ["simulate", "sweep"])
+def test_memory_check_sees_every_replication(bench: ModuleType, mode: str) -> None:
+    out = bench.memory_by_replication(mode, 2, 0.05)
+    assert [(run, rep) for run, rep, _, _ in out["rows"]] == [(1, 0), (2, 1)]
