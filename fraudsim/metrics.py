@@ -8,6 +8,7 @@ and yuan are derived at the end.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +106,7 @@ def count_metrics(cases: pa.Table) -> list[Metric]:
     ]
 
 
-def wait_metrics(waits: dict[str, list[float]]) -> list[Metric]:
+def wait_metrics(waits: Mapping[str, Sequence[float]]) -> list[Metric]:
     """Mean and 90th percentile of queue waits per staffed resource."""
     out = []
     for name, values in waits.items():
@@ -121,7 +122,7 @@ def wait_metrics(waits: dict[str, list[float]]) -> list[Metric]:
 
 def summarise(
     cases: pa.Table,
-    waits: dict[str, list[float]],
+    waits: Mapping[str, Sequence[float]],
     contacts: int,
     intercepted: int,
     cashed_by_channel: dict[str, int],

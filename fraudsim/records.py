@@ -13,7 +13,7 @@ bookkeeping. A run that breaks it raises :class:`ConservationError`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -38,7 +38,7 @@ _ATTRIBUTES: list[tuple[str, pa.DataType, Getter]] = [
     ("contact_min", pa.float64(), attrgetter("contact_min")),
     ("first_payment_min", pa.float64(), lambda c: c.first_pay_min if c.l1_accounts else math.nan),
     ("last_payment_min", pa.float64(), attrgetter("last_pay_min")),
-    ("installments_planned", pa.int64(), lambda c: len(c.installments)),
+    ("installments_planned", pa.int64(), attrgetter("n_pay")),
     ("installments_paid", pa.int64(), lambda c: len(c.l1_accounts)),
     ("realise_min", pa.float64(), attrgetter("realise_min")),
     ("reported", pa.bool_(), lambda c: c.report_min == c.report_min),  # not NaN
@@ -168,6 +168,6 @@ def resources_table(run: RawRun) -> pa.Table:
     return pa.table({c: [r[c] for r in rows] for c in columns}, schema=schema)
 
 
-def waits_by_resource(run: RawRun) -> dict[str, list[float]]:
+def waits_by_resource(run: RawRun) -> dict[str, Sequence[float]]:
     """Return every queue wait (minutes) per resource."""
     return {m.name: m.waits for m in run.monitors}

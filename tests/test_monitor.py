@@ -106,7 +106,7 @@ def test_arrivals_starts_and_waits_per_bin() -> None:
     assert math.isnan(rows[0]["mean_wait_min"])  # type: ignore[arg-type]
     assert rows[1]["mean_wait_min"] == pytest.approx(2.0)
     assert rows[2]["mean_wait_min"] == pytest.approx(2.5)
-    assert m.waits == [4.0, 0.0, 2.5]
+    assert m.waits.tolist() == [4.0, 0.0, 2.5]
 
 
 def test_rows_stop_at_a_partial_last_bin() -> None:

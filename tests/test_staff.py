@@ -89,7 +89,7 @@ def test_fifo_serves_in_arrival_order_and_records_waits() -> None:
         team.job(k, t, 10.0)
     team.run()
     assert team.starts == [(0, 0.0, 0.0), (1, 10.0, 9.0), (2, 20.0, 18.0), (3, 30.0, 27.0)]
-    assert team.pool.monitor.waits == [0.0, 9.0, 18.0, 27.0]
+    assert team.pool.monitor.waits.tolist() == [0.0, 9.0, 18.0, 27.0]
     assert team.pool.busy == 0
 
 

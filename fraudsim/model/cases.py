@@ -15,6 +15,8 @@ become :class:`Case` objects.
 from __future__ import annotations
 
 import math
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +43,23 @@ class Case:
 
     Times are simulated minutes (NaN when the event did not happen); amounts
     are integer fen.
+
+    The planned installments (amounts and times) are ``n_pay`` consecutive
+    entries from ``plan_lo`` of two arrays shared by all the cases of a scam
+    type: at a million cases, two small lists per case would cost a quarter
+    of a gigabyte.
+
+    Args:
+        case_id: Case id (position in the run's case list).
+        region: Index of the victim's region.
+        scam: Index of the scam type.
+        contact_min: Time of the scam contact.
+        installments: Planned installments in fen (at least one), or the
+            shared array holding them from ``plan_lo``.
+        pay_times: Planned payment times, in the same form as ``installments``.
+        realise_min: Time the victim would realise she is being scammed.
+        plan_lo: First entry of this case's plan in shared arrays.
+        n_pay: Number of planned installments (default: all of ``installments``).
     """
 
     __slots__ = (
@@ -50,8 +69,6 @@ class Case:
         "case_start_min",
         "cashed_out_fen",
         "contact_min",
-        "exposed_fen",
-        "first_pay_min",
         "first_stop_min",
         "flagged",
         "frozen_bank_fen",
@@ -63,14 +80,16 @@ class Case:
         "hops_traced",
         "id",
         "in_transit_fen",
-        "installments",
         "l1_accounts",
         "last_freeze_min",
         "last_pay_min",
+        "n_pay",
         "next_i",
         "paid_fen",
         "patrol_min",
-        "pay_times",
+        "plan_fen",
+        "plan_lo",
+        "plan_min",
         "prevented_dissuasion_fen",
         "prevented_guidance_fen",
         "prevented_hold_fen",
@@ -87,7 +106,6 @@ class Case:
         "risk_hold_min",
         "scam",
         "self_stop",
-        "started",
         "stop_requests",
         "traced",
         "trail",
@@ -101,19 +119,23 @@ class Case:
         region: int,
         scam: int,
         contact_min: float,
-        installments: list[int],
-        pay_times: list[float],
+        installments: Sequence[int],
+        pay_times: Sequence[float],
         realise_min: float,
+        plan_lo: int = 0,
+        n_pay: int | None = None,
     ) -> None:
         self.id = case_id
         self.region = region
         self.scam = scam
         self.contact_min = contact_min
-        self.installments = installments
-        self.pay_times = pay_times
+        fen = installments if isinstance(installments, array) else array("q", installments)
+        times = pay_times if isinstance(pay_times, array) else array("d", pay_times)
+        self.plan_fen: array[int] = fen
+        self.plan_min: array[float] = times
+        self.plan_lo = plan_lo
+        self.n_pay = len(self.plan_fen) - plan_lo if n_pay is None else n_pay
         self.realise_min = realise_min
-        self.exposed_fen = sum(installments)
-        self.first_pay_min = pay_times[0]
         self.self_stop = True
         self.reports = False
         self.report_lag_min = NAN
@@ -150,7 +172,6 @@ class Case:
         self.accounts_frozen = 0
         self.hops_traced = 0
         self.stop_requests = 0
-        self.started = False
         self.recall_open = False
         self.traced = False
         self.l1_accounts: list[int] = []
@@ -171,9 +192,38 @@ class Case:
         """Return the fen each stopper prevented, by stopper (a fresh dict)."""
         return {who: getattr(self, slot) for who, slot in PREVENTED_SLOTS.items()}
 
+    # Derived, not stored: each stored number costs a million cases 32 MB.
+
+    @property
+    def exposed_fen(self) -> int:
+        """Return the planned exposure: the sum of the planned installments."""
+        lo = self.plan_lo
+        return sum(self.plan_fen[lo : lo + self.n_pay])
+
+    @property
+    def first_pay_min(self) -> float:
+        """Return the planned time of the first payment."""
+        return self.plan_min[self.plan_lo]
+
+    @property
+    def started(self) -> bool:
+        """Return whether an analyst has taken the case."""
+        return self.case_start_min == self.case_start_min  # not NaN
+
+    @property
+    def installments(self) -> list[int]:
+        """Return the planned installments in fen (a fresh list)."""
+        return self.plan_fen[self.plan_lo : self.plan_lo + self.n_pay].tolist()
+
+    @property
+    def pay_times(self) -> list[float]:
+        """Return the planned payment times in minutes (a fresh list)."""
+        return self.plan_min[self.plan_lo : self.plan_lo + self.n_pay].tolist()
+
     def remaining_fen(self) -> int:
         """Return the planned payments not yet made."""
-        return sum(self.installments[self.next_i :])
+        lo = self.plan_lo
+        return sum(self.plan_fen[lo + self.next_i : lo + self.n_pay])
 
 
 @dataclass
@@ -264,22 +314,21 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
 
     scam_idx = list(scenario.scam_types).index(name)
     cases: list[Case] = []
-    starts = np.concatenate(([0], np.cumsum(counts)))
+    starts = np.concatenate(([0], np.cumsum(counts))).tolist()
+    plan_fen = array("q", amounts.tolist())
+    plan_min = array("d", _pay_times(contact + grooming, gaps, starts))
     for i in range(m):
-        lo, hi = int(starts[i]), int(starts[i + 1])
-        first = float(contact[i] + grooming[i])
-        steps = gaps[lo + 1 : hi].tolist()
-        pay_times = [first]
-        for g in steps:
-            pay_times.append(pay_times[-1] + g)
+        lo = starts[i]
         case = Case(
             -1,
             int(region[i]),
             scam_idx,
             float(contact[i]),
-            amounts[lo:hi].tolist(),
-            pay_times,
-            first + float(realise[i]),
+            plan_fen,
+            plan_min,
+            plan_min[lo] + float(realise[i]),
+            lo,
+            starts[i + 1] - lo,
         )
         case.self_stop = bool(self_stop[i])
         case.reports = bool(reports[i])
@@ -288,9 +337,25 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
             case.flagged = True
             case.warning_min = float(contact[i] + lead[i])
         if risk_hold[i]:
-            case.risk_hold_min = first + float(hold_delay[i])
+            case.risk_hold_min = case.first_pay_min + float(hold_delay[i])
         cases.append(case)
     return cases
+
+
+def _pay_times(first: np.ndarray, gaps: np.ndarray, starts: list[int]) -> list[float]:
+    """Return every victim's payment times, one after another in one list.
+
+    Victim i pays first at ``first[i]``, then each gap later; the sums are
+    taken one at a time in float, as the payments happen.
+    """
+    out: list[float] = []
+    gap = gaps.tolist()
+    for i, t in enumerate(first.tolist()):
+        out.append(t)
+        for g in gap[starts[i] + 1 : starts[i + 1]]:
+            t += g
+            out.append(t)
+    return out
 
 
 def _scripted(scenario: Scenario, spec: ScriptedCase) -> Case:

@@ -9,6 +9,7 @@ costs O(1) per state change (plus one step per bin crossed).
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 
 
@@ -30,7 +31,8 @@ class BinnedMonitor:
     arrivals: list[int] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     wait_sum: list[float] = field(default_factory=list)
-    waits: list[float] = field(default_factory=list)
+    # Every job's wait, 8 bytes each (a list of floats would cost 32).
+    waits: array[float] = field(default_factory=lambda: array("d"))
     _last: float = 0.0
     _queue: int = 0
     _busy: int = 0

@@ -92,9 +92,8 @@ class Network:
         self.stop_gen = array("i")
         self.frozen_by = bytearray()
         self.channel = bytearray()
-        self.acct_pool: list[array[int]] = []
         self.acct_slot = array("i")
-        self._pools: list[array[int] | None] = [None] * (len(self.layers) * len(banks))
+        self._pools: list[list[int] | None] = [None] * (len(self.layers) * len(banks))
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
@@ -163,7 +162,10 @@ class Network:
         key = layer * len(self.bank_names) + bank
         pool = self._pools[key]
         if pool is None:
-            pool = self._pools[key] = array("i", [-1]) * self.per_bank
+            # A list, not an array: the list holds one int object per account,
+            # which every trail and request then shares, where an array would
+            # make a new one each time an id is read out of it.
+            pool = self._pools[key] = [-1] * self.per_bank
         slot = int(self.u_route.next() * self.per_bank)
         acct = pool[slot]
         if acct < 0:
@@ -177,7 +179,6 @@ class Network:
             self.stop_gen.append(0)
             self.frozen_by.append(BY_POLICE)
             self.channel.append(0)
-            self.acct_pool.append(pool)
             self.acct_slot.append(slot)
             self._maybe_risk_freeze(acct, bank)
         return acct
@@ -193,8 +194,9 @@ class Network:
         Its slot in the pool gets a fresh account on next use. Money already
         sent to the burned account still arrives there (and is held).
         """
-        pool, slot = self.acct_pool[acct], self.acct_slot[acct]
-        if pool[slot] == acct:
+        pool = self._pools[self.acct_layer[acct] * len(self.bank_names) + self.acct_bank[acct]]
+        slot = self.acct_slot[acct]
+        if pool is not None and pool[slot] == acct:
             pool[slot] = -1
 
     def first_layer_account(self, case: Case) -> int:

@@ -40,7 +40,7 @@ class Payments:
     def admit(self, case: Case) -> None:
         """Plan a new case's exogenous events: payments, report, warning, hold."""
         clock = self.clock
-        clock.at(case.pay_times[0], self._on_installment, case)
+        clock.at(case.first_pay_min, self._on_installment, case)
         if case.reports:
             clock.at(case.realise_min + case.report_lag_min, self._on_report, case)
         if case.flagged:
@@ -56,7 +56,7 @@ class Payments:
         if remaining == 0:
             return
         case.add_prevented(by, remaining)
-        case.next_i = len(case.installments)
+        case.next_i = case.n_pay
         case.halted_by = by
         case.halted_min = when
         if case.traced:
@@ -64,21 +64,21 @@ class Payments:
 
     def _on_installment(self, case: Case) -> None:
         i = case.next_i
-        if i >= len(case.installments):
+        if i >= case.n_pay:
             return
         now = self.clock.now
         # Realisation is timed from the first payment, so only later ones can be saved by it.
         if i > 0 and case.self_stop and now >= case.realise_min:
             self.halt(case, "self", case.realise_min)
             return
-        fen = case.installments[i]
+        fen = case.plan_fen[case.plan_lo + i]
         case.next_i = i + 1
         case.paid_fen += fen
         case.last_pay_min = now
         acct = self.network.first_layer_account(case)
         case.l1_accounts.append(acct)
         if case.traced:
-            self.log(case, "payment", acct, fen, f"installment {i + 1} of {len(case.installments)}")
+            self.log(case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
             self.network.edges.append((now, -1, acct, fen))
         rule = self.delayed_credit
         if rule.enabled and fen >= rule.threshold_fen:
@@ -87,8 +87,8 @@ class Payments:
         else:
             self.network.credit(acct, {case.id: fen})
         self.on_paid(case, acct)
-        if i + 1 < len(case.installments):
-            self.clock.at(case.pay_times[i + 1], self._on_installment, case)
+        if i + 1 < case.n_pay:
+            self.clock.at(case.plan_min[case.plan_lo + i + 1], self._on_installment, case)
 
     def _on_delayed_credit(self, credit: tuple[Case, int, int]) -> None:
         case, acct, fen = credit
@@ -115,6 +115,6 @@ class Payments:
         self.on_flag(case)
 
     def _on_risk_hold(self, case: Case) -> None:
-        if case.next_i < len(case.installments):
+        if case.next_i < case.n_pay:
             case.hold_min = self.clock.now
             self.halt(case, "hold", self.clock.now)

@@ -167,7 +167,6 @@ class Response:
     def _case_start(self, case: Case, wait: float) -> None:
         now = self.clock.now
         case.case_start_min = now
-        case.started = True
         if case.traced:
             self.log(
                 case,

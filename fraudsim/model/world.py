@@ -160,6 +160,11 @@ def run_world(
     with _no_cyclic_gc():
         clock.run_to(end_min, progress)
     in_accounts, held = network.balances()
+    for case in cases:
+        # Tracing state is working memory of the police, not a result: free
+        # it before the tables are built, when memory peaks.
+        case.trail = None
+        case.requested = None
     pools = [*response.pools(), warning.team]
     run = RawRun(
         scenario=scenario,
