@@ -74,6 +74,13 @@ class Network:
         self._build_pickers(scenario)
         self.local_share = net.first_layer_local_share
         self.withdrawal = net.withdrawal_delay
+        # Hot-path constants, looked up once (the sums are the same floats
+        # the scenario's fields would give at each use).
+        self._n_banks = len(self.bank_names)
+        self._cross_region = [layer.cross_region_share for layer in net.layers]
+        self._cross_any = [
+            layer.cross_region_share + layer.cross_bank_share for layer in net.layers
+        ]
         self.channel_names = list(net.cash_out)
         self.channel_pick = _Picker(
             list(range(len(self.channel_names))), [c.share for c in net.cash_out.values()]
@@ -101,6 +108,7 @@ class Network:
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
         self.u_route = Uniforms(streams.generator("network.routing"))
+        self._route = self.u_route.next
         self.u_risk = Uniforms(streams.generator("network.risk"))
         self.u_freeze = Uniforms(streams.generator("network.freeze_decision"))
         self.u_channel = Uniforms(streams.generator("network.channel"))
@@ -159,14 +167,14 @@ class Network:
 
     def _account(self, layer: int, bank: int) -> int:
         """Pick (creating on first use) one of the bank's mule accounts in a layer."""
-        key = layer * len(self.bank_names) + bank
+        key = layer * self._n_banks + bank
         pool = self._pools[key]
         if pool is None:
             # A list, not an array: the list holds one int object per account,
             # which every trail and request then shares, where an array would
             # make a new one each time an id is read out of it.
             pool = self._pools[key] = [-1] * self.per_bank
-        slot = int(self.u_route.next() * self.per_bank)
+        slot = int(self._route() * self.per_bank)
         acct = pool[slot]
         if acct < 0:
             acct = pool[slot] = len(self.acct_bank)
@@ -194,7 +202,7 @@ class Network:
         Its slot in the pool gets a fresh account on next use. Money already
         sent to the burned account still arrives there (and is held).
         """
-        pool = self._pools[self.acct_layer[acct] * len(self.bank_names) + self.acct_bank[acct]]
+        pool = self._pools[self.acct_layer[acct] * self._n_banks + self.acct_bank[acct]]
         slot = self.acct_slot[acct]
         if pool is not None and pool[slot] == acct:
             pool[slot] = -1
@@ -206,12 +214,11 @@ class Network:
         return self._account(0, pick[case.region].pick(self.u_route.next()))
 
     def _next_account(self, layer: int, bank: int) -> int:
-        cfg = self.layers[layer]
-        u = self.u_route.next()
-        if u < cfg.cross_region_share:
-            bank = self.pick_out_region[self.bank_region[bank]].pick(self.u_route.next())
-        elif u < cfg.cross_region_share + cfg.cross_bank_share:
-            bank = self.pick_other_bank[bank].pick(self.u_route.next())
+        u = self._route()
+        if u < self._cross_region[layer]:
+            bank = self.pick_out_region[self.bank_region[bank]].pick(self._route())
+        elif u < self._cross_any[layer]:
+            bank = self.pick_other_bank[bank].pick(self._route())
         return self._account(layer + 1, bank)
 
     def region_of(self, acct: int) -> int:
@@ -242,8 +249,11 @@ class Network:
             for cid, fen in lots.items():
                 held[cid] = held.get(cid, 0) + fen
         rule = self.withdrawal
-        large = rule.enabled and sum(lots.values()) >= rule.threshold_fen
-        if large and self.acct_layer[acct] == self.last_layer:
+        if (
+            rule.enabled
+            and self.acct_layer[acct] == self.last_layer
+            and sum(lots.values()) >= rule.threshold_fen
+        ):
             self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + rule.delay_min)
         if status == ACTIVE and not self.sweep_due[acct]:
             self._plan_sweep(acct)
@@ -404,7 +414,7 @@ def trail_children(trail: list[int] | None, acct: int) -> list[int]:
     a dict of lists, and a bank inquiry reads it only once or twice per hop.
     """
     children: list[int] = []
-    if trail:
+    if trail and acct in trail:  # a C-speed scan rules most accounts out
         i, n = 0, len(trail)
         while i < n:
             k = trail[i + 1]

@@ -254,7 +254,12 @@ class Response:
                 held,
                 f"status {('active', 'stopped', 'frozen')[net.status[acct]]}",
             )
-        if depth < self.max_depth and trail_children(case.trail, acct):
+        # Last-layer accounts only cash out, so they never appear in a trail.
+        if (
+            depth < self.max_depth
+            and net.acct_layer[acct] != net.last_layer
+            and trail_children(case.trail, acct)
+        ):
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
             self._bank_load(+1)

@@ -34,17 +34,20 @@ class _Queue:
         self._deque: deque[tuple[Any, float]] = deque()
         self._heap: list[tuple[float, int, Any, float]] = []
         self._seq = itertools.count()
+        self.size = 0  # jobs waiting: an attribute, read on every arrival and release
 
     def __len__(self) -> int:
-        return len(self._deque) + len(self._heap)
+        return self.size
 
     def push(self, job: Any, key: float, arrived: float) -> None:
+        self.size += 1
         if self.discipline in ("fifo", "lifo"):
             self._deque.append((job, arrived))
         else:
             heapq.heappush(self._heap, (key, next(self._seq), job, arrived))
 
     def pop(self) -> tuple[Any, float]:
+        self.size -= 1
         if self.discipline == "fifo":
             return self._deque.popleft()
         if self.discipline == "lifo":
@@ -106,13 +109,13 @@ class ServerPool:
         self._record()
 
     def _record(self) -> None:
-        self.monitor.set_state(self.clock.now, len(self.queue), self.busy, self.capacity)
+        self.monitor.set_state(self.clock.now, self.queue.size, self.busy, self.capacity)
 
     def request(self, job: Any, key: float = 0.0) -> None:
         """Ask for a server for ``job``; ``key`` orders the queue (smaller first)."""
         now = self.clock.now
         self.monitor.arrival(now)
-        if self.busy < self.capacity and not len(self.queue):
+        if self.busy < self.capacity and not self.queue.size:
             self.busy += 1
             self._record()
             self.monitor.start(now, 0.0)
@@ -129,7 +132,7 @@ class ServerPool:
 
     def _start_waiting(self) -> None:
         now = self.clock.now
-        while self.busy < self.capacity and len(self.queue):
+        while self.busy < self.capacity and self.queue.size:
             job, arrived = self.queue.pop()
             self.busy += 1
             wait = now - arrived
