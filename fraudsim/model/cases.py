@@ -176,11 +176,12 @@ class Case:
         self.traced = False
         self.l1_accounts: list[int] = []
         # Created on first use: most cases are never traced, and a million
-        # empty containers would cost a quarter of a gigabyte. Both are plain
-        # lists of account ids (see network.trail_children): a case asks for
-        # a few dozen stops at most, where a set would cost a kilobyte.
-        self.requested: list[int] | None = None
-        self.trail: list[int] | None = None
+        # empty containers would cost a quarter of a gigabyte. Both are flat
+        # arrays of account ids, 4 bytes each (see network.trail_children):
+        # a case asks for a few dozen stops at most, where a set would cost
+        # a kilobyte, and a list 8 bytes an id.
+        self.requested: array[int] | None = None
+        self.trail: array[int] | None = None
 
     def add_prevented(self, who: str, fen: int) -> None:
         """Credit ``fen`` of prevented payments to stopper ``who`` (one of STOPPERS)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 
 from fraudsim.model.cases import Case
@@ -171,8 +171,8 @@ class Network:
         pool = self._pools[key]
         if pool is None:
             # A list, not an array: the list holds one int object per account,
-            # which every trail and request then shares, where an array would
-            # make a new one each time an id is read out of it.
+            # which victims' payment lists and pending events then share,
+            # where an array would make a new one each time an id is read.
             pool = self._pools[key] = [-1] * self.per_bank
         slot = int(self._route() * self.per_bank)
         acct = pool[slot]
@@ -316,9 +316,9 @@ class Network:
             case = cases[cid]
             if case.reports:  # only money that police will trace needs its trail kept
                 if case.trail is None:
-                    case.trail = entry.copy()
+                    case.trail = array("i", entry)
                 else:
-                    case.trail += entry
+                    case.trail.extend(entry)
         tid = self.traced_id
         if tid in lots:
             for child, part in zip(children, parts, strict=True):
@@ -406,12 +406,12 @@ class Network:
         return in_accounts, held
 
 
-def trail_children(trail: list[int] | None, acct: int) -> list[int]:
+def trail_children(trail: Sequence[int] | None, acct: int) -> list[int]:
     """Return the accounts a case's money went to from ``acct``, in the order sent.
 
-    A case's trail is one flat list of entries ``acct, k, child_1 .. child_k``,
-    one per sweep that carried its money: a list of ints costs a fraction of
-    a dict of lists, and a bank inquiry reads it only once or twice per hop.
+    A case's trail is one flat array of entries ``acct, k, child_1 .. child_k``,
+    one per sweep that carried its money: it costs a fraction of a dict of
+    lists, and a bank inquiry reads it only once or twice per hop.
     """
     children: list[int] = []
     if trail and acct in trail:  # a C-speed scan rules most accounts out
@@ -419,7 +419,7 @@ def trail_children(trail: list[int] | None, acct: int) -> list[int]:
         while i < n:
             k = trail[i + 1]
             if trail[i] == acct:
-                children += trail[i + 2 : i + 2 + k]
+                children.extend(trail[i + 2 : i + 2 + k])
             i += 2 + k
     return children
 

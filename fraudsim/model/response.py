@@ -13,6 +13,7 @@ unless the regions cooperate.
 from __future__ import annotations
 
 import math
+from array import array
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
@@ -222,7 +223,7 @@ class Response:
         """Send a stop-payment request for ``acct`` on behalf of ``case``."""
         requested = case.requested
         if requested is None:
-            case.requested = [acct]
+            case.requested = array("i", (acct,))
         elif acct in requested:
             return
         else:
@@ -268,7 +269,7 @@ class Response:
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
         self._bank_load(-1)
-        requested = case.requested or []
+        requested = case.requested or ()
         for child in dict.fromkeys(trail_children(case.trail, acct)):
             if child not in requested:
                 case.hops_traced += 1
