@@ -107,12 +107,13 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
 
     The run gets a do-nothing progress callback, so that the clock runs in
     about a hundred steps; for the duration of the run only,
-    ``Clock._run_before`` (one step) is wrapped to record the queue length
-    before and after each step and the events the step processed. The mean
-    pending count is the steps' mean queue length (mean of the step's start
-    and end) weighted by the events the step processed: an estimate of the
-    heap size an average event sees. The wrapper and the callback cost a
-    few hundred calls per run.
+    ``Clock._run_before`` (one step) is wrapped to record, before and after
+    each step, the happenings pending (``Clock.pending``: the near heap and
+    the far buckets) and the near heap's size, and the events the step
+    processed. The mean pending count is the steps' mean (of the step's start
+    and end) weighted by the events the step processed: an estimate of what
+    an average event sees. The wrapper and the callback cost a few hundred
+    calls per run.
 
     Args:
         days: Simulated days of contacts (``time.horizon_days``).
@@ -120,21 +121,23 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
 
     Returns:
         The run's stats (cases, events, money movements ...), its wall time,
-        peak memory, and ``mean_pending`` and ``peak_pending`` (the largest
-        sampled queue length).
+        peak memory, ``mean_pending`` and ``peak_pending`` (the largest
+        sampled number pending), and ``mean_heap`` (the near heap's mean size).
     """
     from fraudsim import load_scenario, simulate
     from fraudsim.model.kernel import Clock
 
     scenario = load_scenario(SCENARIO, _overrides(days, drain_days))
-    steps: list[tuple[int, float, int]] = []  # (events in step, mean queue length, queue after)
+    # (events in step, mean pending, pending after, mean near-heap size)
+    steps: list[tuple[int, float, int, float]] = []
     original = Clock._run_before
 
     def sampled(self: Clock, until: float) -> None:
-        before, done = len(self._queue), self.events_processed
+        before, heap_before, done = self.pending, len(self._heap), self.events_processed
         original(self, until)
-        after = len(self._queue)
-        steps.append((self.events_processed - done, (before + after) / 2, after))
+        after = self.pending
+        heap = (heap_before + len(self._heap)) / 2
+        steps.append((self.events_processed - done, (before + after) / 2, after, heap))
 
     def ignore(_minute: float) -> None:
         pass
@@ -146,9 +149,10 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
         wall = time.perf_counter() - started
     finally:
         Clock._run_before = original  # type: ignore[method-assign]
-    weight = sum(n for n, _, _ in steps)
-    mean_pending = sum(n * q for n, q, _ in steps) / weight if weight else 0.0
-    peak_pending = max((q for _, _, q in steps), default=0)
+    weight = sum(n for n, _, _, _ in steps)
+    mean_pending = sum(n * q for n, q, _, _ in steps) / weight if weight else 0.0
+    mean_heap = sum(n * h for n, _, _, h in steps) / weight if weight else 0.0
+    peak_pending = max((q for _, _, q, _ in steps), default=0)
     return {
         "days": days,
         "wall_s": wall,
@@ -156,6 +160,7 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
         **result.stats,
         "mean_pending": mean_pending,
         "peak_pending": float(peak_pending),
+        "mean_heap": mean_heap,
     }
 
 
@@ -368,6 +373,10 @@ def main() -> None:
     print(
         f"  mean pending events  {m['mean_pending']:10,.0f}   "
         f"(event-weighted over 100 steps; peak sample {m['peak_pending']:,.0f})"
+    )
+    print(
+        f"  of which in the heap {m['mean_heap']:10,.0f}   "
+        "(the rest wait in far buckets, outside the heap)"
     )
     model_rate = m["events"] / wall
     for pending, note in ((1000, ""), (round(m["mean_pending"]), ", the model's mean")):

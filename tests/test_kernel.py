@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fraudsim.model.kernel import Clock
 
@@ -166,3 +170,74 @@ def test_a_failed_simpy_event_nobody_handles_stops_the_run() -> None:
     event.fail(RuntimeError("bank platform down"))
     with pytest.raises(RuntimeError, match="bank platform down"):
         clock.run_to(1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 1.5, 63.999, 64.0, 64.0 * 3, 128.5, 1000.0, 5000.25]),
+            st.floats(min_value=0.0, max_value=10_000.0, allow_nan=False, allow_subnormal=False),
+            st.booleans(),
+        ),
+        max_size=60,
+    ),
+    st.floats(min_value=0.5, max_value=20_000.0, allow_nan=False),
+)
+def test_the_two_level_queue_runs_in_exact_time_then_scheduling_order(
+    plan: list[tuple[float, float, bool]], until: float
+) -> None:
+    """Near heap and far buckets together give the order of one heap: (time, id).
+
+    Happenings are scheduled at bucket edges, inside buckets and far ahead;
+    some schedule a follow-up when they run. The order run must be exactly
+    sorted by (time, scheduling order), whatever the buckets.
+    """
+    clock = Clock()
+    seq = itertools.count()
+    expected: list[tuple[float, int]] = []
+    ran: list[tuple[float, int]] = []
+
+    def handler(item: tuple[int, float, bool]) -> None:
+        tag, delay, chain = item
+        ran.append((clock.now, tag))
+        if chain:
+            schedule(delay / 7.0, False)
+
+    def schedule(delay: float, chain: bool) -> None:
+        tag = next(seq)
+        expected.append((clock.now + delay, tag))
+        clock.after(delay, handler, (tag, delay, chain))
+
+    for at, delay, chain in plan:
+        tag = next(seq)
+        expected.append((at, tag))
+        clock.at(at, handler, (tag, delay, chain))
+    clock.run_to(until)
+    due = sorted(e for e in expected if e[0] < until)
+    assert ran == due
+    assert clock.pending == len(expected) - len(ran)
+
+
+def test_happenings_far_ahead_wait_outside_the_heap() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    for k in range(100):
+        clock.after(10_000.0 + k, rec, k)  # days ahead: far buckets
+    clock.after(1.0, rec, "soon")
+    assert len(clock._heap) == 1 and clock.pending == 101
+    clock.run_to(20_000.0)
+    assert [p for _, p in rec.calls] == ["soon", *range(100)]
+    assert clock.pending == 0
+
+
+def test_scheduling_at_nan_is_an_error_and_at_infinity_never_runs() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    with pytest.raises(ValueError, match="NaN"):
+        clock.after(math.nan, rec, "bad")
+    clock.after(math.inf, rec, "never")
+    clock.after(5.0, rec, "ok")
+    clock.run_to(1e12)
+    assert rec.calls == [(5.0, "ok")]
+    assert clock.peek() == math.inf
