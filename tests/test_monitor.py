@@ -213,3 +213,33 @@ def test_bin_widths_that_are_not_exact_in_binary_do_not_hang(width: float) -> No
         m.set_state(100 * width, 0, 0, 1)
         rows = m.rows(100 * width)
     assert sum(float(r["mean_queue"]) * width for r in rows) == pytest.approx(100 * width)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.25, 1.0, 7.5, 10.0, 29.999, 30.0, 61.0]),
+            st.sampled_from([-1, 1, 2]),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_add_busy_is_set_state_with_the_same_queue(steps: list[tuple[float, int, bool]]) -> None:
+    """The bank monitor's shortcut gives bin for bin the same floats as set_state."""
+    fast, slow = BinnedMonitor("fast", 10.0), BinnedMonitor("slow", 10.0)
+    for m in (fast, slow):
+        m.set_state(0.0, 3, 5, 8.0)
+    now, busy, queue = 0.0, 5, 3
+    for gap, change, requeue in steps:
+        now += gap
+        busy += change
+        if requeue:  # a queue change now and then, through set_state on both
+            queue = (queue + 2) % 5
+            fast.set_state(now, queue, busy, 8.0)
+            slow.set_state(now, queue, busy, 8.0)
+        else:
+            fast.add_busy(now, change)
+            slow.set_state(now, queue, busy, 8.0)
+    assert fast.rows(now + 1.0) == [{**r, "resource": "fast"} for r in slow.rows(now + 1.0)]

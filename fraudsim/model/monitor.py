@@ -102,6 +102,25 @@ class BinnedMonitor:
         if queue > self.max_queue[b]:
             self.max_queue[b] = queue
 
+    def add_busy(self, now: float, change: int) -> None:
+        """Change the number busy by ``change`` at ``now``; queue and capacity stay.
+
+        Exactly ``set_state(now, queue, busy + change, capacity)``, in fewer
+        steps on the common path: the bank-request monitor changes about
+        twenty times per case. Within the bin of the last change the queue's
+        maximum needs no update, as the queue has not changed.
+        """
+        t = self._last
+        if t < now < self._bin_end:
+            b, dt = self._cur, now - t
+            self.queue_area[b] += self._queue * dt
+            self.busy_area[b] += self._busy * dt
+            self.capacity_area[b] += self._capacity * dt
+            self._last = now
+            self._busy += change
+        else:
+            self.set_state(now, self._queue, self._busy + change, self._capacity)
+
     def arrival(self, now: float) -> None:
         """Count a job arriving at ``now``."""
         self.arrivals[self._bin(now)] += 1

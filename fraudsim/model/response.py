@@ -115,7 +115,6 @@ class Response:
         )
         self.bank_monitor = BinnedMonitor("bank_requests", bin_min)
         self.bank_monitor.set_state(0.0, 0, 0, math.inf)  # banks act on any number at once
-        self.bank_in_progress = 0
         self.call_time = streams.sampler(
             "response.call_takers.handling", resp.call_takers.handling_min
         )
@@ -216,8 +215,7 @@ class Response:
     # -- stop-payments and tracing --------------------------------------------
 
     def _bank_load(self, change: int) -> None:
-        self.bank_in_progress += change
-        self.bank_monitor.set_state(self.clock.now, 0, self.bank_in_progress, math.inf)
+        self.bank_monitor.add_busy(self.clock.now, change)
 
     def request_stop(self, case: Case, acct: int, depth: int) -> None:
         """Send a stop-payment request for ``acct`` on behalf of ``case``."""
