@@ -86,17 +86,7 @@ class BinnedMonitor:
 
     def set_state(self, now: float, queue: int, busy: int, capacity: float) -> None:
         """Record a change of queue length, busy servers or capacity at ``now``."""
-        t = self._last
-        if t < now < self._bin_end:
-            # advance()'s fast path, inlined: this runs on every arrival,
-            # start and release of every resource.
-            b, dt = self._cur, now - t
-            self.queue_area[b] += self._queue * dt
-            self.busy_area[b] += self._busy * dt
-            self.capacity_area[b] += self._capacity * dt
-            self._last = now
-        else:
-            self.advance(now)
+        self.advance(now)
         self._queue, self._busy, self._capacity = queue, busy, capacity
         b = self._cur if self._last == now and now < self._bin_end else self._bin(now)
         if queue > self.max_queue[b]:
@@ -110,13 +100,8 @@ class BinnedMonitor:
         twenty times per case. Within the bin of the last change the queue's
         maximum needs no update, as the queue has not changed.
         """
-        t = self._last
-        if t < now < self._bin_end:
-            b, dt = self._cur, now - t
-            self.queue_area[b] += self._queue * dt
-            self.busy_area[b] += self._busy * dt
-            self.capacity_area[b] += self._capacity * dt
-            self._last = now
+        if self._last < now < self._bin_end:
+            self.advance(now)  # its same-bin path
             self._busy += change
         else:
             self.set_state(now, self._queue, self._busy + change, self._capacity)
