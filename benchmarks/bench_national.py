@@ -105,63 +105,26 @@ def _overrides(days: float, drain_days: float | None = None) -> list[str]:
 def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
     """Run one replication of ``days`` of the national year (in this process).
 
-    The run gets a do-nothing progress callback, so that the clock runs in
-    about a hundred steps; for the duration of the run only,
-    ``Clock._run_before`` (one step) is wrapped to record, before and after
-    each step, the happenings pending (``Clock.pending``: the near heap and
-    the far buckets) and the near heap's size, and the events the step
-    processed. The mean pending count is the steps' mean (of the step's start
-    and end) weighted by the events the step processed: an estimate of what
-    an average event sees. The wrapper and the callback cost a few hundred
-    calls per run.
+    The queue's load (``mean_pending``, ``peak_pending``, ``mean_heap``)
+    comes with the run's stats: the clock samples it at each of its hundred
+    steps (``Clock.queue_load``), so it is measured the same way whether
+    the model runs as Python or compiled.
 
     Args:
         days: Simulated days of contacts (``time.horizon_days``).
         drain_days: ``time.drain_days`` of the run (default: the scenario's).
 
     Returns:
-        The run's stats (cases, events, money movements ...), its wall time,
-        peak memory, ``mean_pending`` and ``peak_pending`` (the largest
-        sampled number pending), and ``mean_heap`` (the near heap's mean size).
+        The run's stats (cases, events, money movements, queue load ...),
+        its wall time and peak memory.
     """
     from fraudsim import load_scenario, simulate
-    from fraudsim.model.kernel import Clock
 
     scenario = load_scenario(SCENARIO, _overrides(days, drain_days))
-    # (events in step, mean pending, pending after, mean near-heap size)
-    steps: list[tuple[int, float, int, float]] = []
-    original = Clock._run_before
-
-    def sampled(self: Clock, until: float) -> None:
-        before, heap_before, done = self.pending, len(self._heap), self.events_processed
-        original(self, until)
-        after = self.pending
-        heap = (heap_before + len(self._heap)) / 2
-        steps.append((self.events_processed - done, (before + after) / 2, after, heap))
-
-    def ignore(_minute: float) -> None:
-        pass
-
-    Clock._run_before = sampled  # type: ignore[method-assign]
-    try:
-        started = time.perf_counter()
-        result = simulate(scenario, progress=ignore)
-        wall = time.perf_counter() - started
-    finally:
-        Clock._run_before = original  # type: ignore[method-assign]
-    weight = sum(n for n, _, _, _ in steps)
-    mean_pending = sum(n * q for n, q, _, _ in steps) / weight if weight else 0.0
-    mean_heap = sum(n * h for n, _, _, h in steps) / weight if weight else 0.0
-    peak_pending = max((q for _, _, q, _ in steps), default=0)
-    return {
-        "days": days,
-        "wall_s": wall,
-        "peak_mib": peak_rss_mib(),
-        **result.stats,
-        "mean_pending": mean_pending,
-        "peak_pending": float(peak_pending),
-        "mean_heap": mean_heap,
-    }
+    started = time.perf_counter()
+    result = simulate(scenario)
+    wall = time.perf_counter() - started
+    return {"days": days, "wall_s": wall, "peak_mib": peak_rss_mib(), **result.stats}
 
 
 def _trivial_handler(payload: int) -> None:

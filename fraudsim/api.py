@@ -37,7 +37,10 @@ class SimulationResult:
         trace: Timeline of the traced case (empty unless one was traced).
         tree: Money-tree edges of the traced case: (minute, from, to, fen).
         tree_status: Final state of each account in the traced case's tree.
-        stats: Run statistics (wall time, events, money movements).
+        stats: Run statistics: wall time, cases, events processed, money
+            movements, simulated minutes, and the event queue's load
+            (``mean_pending``, ``peak_pending``, ``mean_heap``: see
+            :meth:`fraudsim.model.kernel.Clock.queue_load`).
     """
 
     scenario: Scenario
@@ -106,6 +109,7 @@ def simulate(
         "events": float(run.events_processed),
         "money_movements": float(run.movements),
         "simulated_min": run.end_min,
+        **run.queue_load,
     }
     result = SimulationResult(
         scenario=scenario,

@@ -241,3 +241,32 @@ def test_scheduling_at_nan_is_an_error_and_at_infinity_never_runs() -> None:
     clock.run_to(1e12)
     assert rec.calls == [(5.0, "ok")]
     assert clock.peek() == math.inf
+
+
+def test_queue_load_weighs_each_step_by_its_events() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    # Ten happenings all due in the first step (of a hundred), nothing later:
+    # the step starts with 10 pending and ends with 0, so an average event
+    # of that step sees 5.
+    for k in range(10):
+        clock.after(0.5 + k * 0.01, rec, k)
+    clock.run_to(100.0)
+    assert len(rec.calls) == 10
+    assert clock.queue_load() == {"mean_pending": 5.0, "peak_pending": 0.0, "mean_heap": 5.0}
+
+
+def test_queue_load_counts_far_happenings_as_pending_not_in_the_heap() -> None:
+    clock = Clock()
+    rec = Recorder(clock)
+    clock.after(0.5, rec, "first")  # run in step 1 (0 to 1 min)
+    clock.after(50.5, rec, "second")  # run in step 51
+    clock.after(5000.0, rec, "far")  # many buckets ahead, beyond the run's end
+    clock.run_to(100.0)
+    # Step 1: 3 pending (2 in the heap) before, 2 (1) after. Step 51: 2 (1)
+    # before; after it the heap is empty, so the far bucket is opened: 1 (1).
+    assert clock.queue_load() == {"mean_pending": 2.0, "peak_pending": 2.0, "mean_heap": 1.25}
+
+
+def test_queue_load_of_a_clock_that_ran_nothing_is_zero() -> None:
+    assert Clock().queue_load() == {"mean_pending": 0.0, "peak_pending": 0.0, "mean_heap": 0.0}

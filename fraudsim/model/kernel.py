@@ -43,6 +43,9 @@ BUCKET_MIN = 64.0
 ``t / BUCKET_MIN`` is exact and a bucket's end is an exact float: an entry
 is in the near heap exactly when its time is before the current bucket's end."""
 
+RUN_STEPS = 100
+"""Steps of :meth:`Clock.run_to`: progress reports and queue-load samples."""
+
 _NEVER = 1 << 62
 """Bucket of happenings scheduled at infinite time (after every other one)."""
 
@@ -69,6 +72,11 @@ class Clock(simpy.Environment):
         # the bucket numbers present.
         self._far: dict[int, list[Entry]] = {}
         self._far_keys: list[int] = []
+        # Queue-load samples of run_to (see queue_load).
+        self._load_events = 0
+        self._load_pending = 0.0
+        self._load_heap = 0.0
+        self._peak_pending = 0
 
     @property
     def pending(self) -> int:
@@ -145,24 +153,59 @@ class Clock(simpy.Environment):
             _fire(entry[3])
 
     def run_to(self, until_min: float, progress: Callable[[float], None] | None = None) -> None:
-        """Run until ``until_min``, reporting progress in about a hundred steps.
+        """Run until ``until_min`` in a hundred steps, reporting progress after each.
 
         As with SimPy's ``run(until=...)``, happenings due exactly at
         ``until_min`` are left for a later run, and the clock ends at
-        ``until_min``.
+        ``until_min``. Each step also samples the queue's load (see
+        :meth:`queue_load`): a few hundred cheap reads per run.
 
         Args:
             until_min: End of the simulation in minutes.
             progress: Called with the simulated time reached after each step.
         """
-        steps = 100 if progress is not None else 1
         start = self._now
-        for k in range(1, steps + 1):
-            target = start + (until_min - start) * k / steps
+        for k in range(1, RUN_STEPS + 1):
+            target = start + (until_min - start) * k / RUN_STEPS
             if target > self._now:
+                before, heap_before, done = self.pending, len(self._heap), self.events_processed
                 self._run_before(target)
+                after = self.pending
+                self._sample_load(
+                    self.events_processed - done,
+                    (before + after) / 2,
+                    after,
+                    (heap_before + len(self._heap)) / 2,
+                )
             if progress is not None:
                 progress(self._now)
+
+    def _sample_load(self, events: int, pending: float, after: int, heap: float) -> None:
+        # Weighted by the events of the step: what an average event sees.
+        self._load_events += events
+        self._load_pending += events * pending
+        self._load_heap += events * heap
+        self._peak_pending = max(self._peak_pending, after)
+
+    def queue_load(self) -> dict[str, float]:
+        """Return how full the event queue was while :meth:`run_to` ran.
+
+        The cost of a heap operation grows with the heap's size, so the
+        speed benchmark compares the model with a bare heap loop of the same
+        load. Sampled at the start and end of each of the run's steps.
+
+        Returns:
+            ``mean_pending``: happenings pending (near heap and far buckets),
+            the mean of each step's start and end weighted by the events the
+            step processed; ``peak_pending``: the largest sampled count;
+            ``mean_heap``: the near heap's size, weighted likewise.
+        """
+        n = self._load_events
+        return {
+            "mean_pending": self._load_pending / n if n else 0.0,
+            "peak_pending": float(self._peak_pending),
+            "mean_heap": self._load_heap / n if n else 0.0,
+        }
 
     def _run_before(self, until: float) -> None:
         """Process every happening due before ``until``, then set the clock to it.

@@ -65,6 +65,7 @@ class RawRun:
     movements: int
     events_processed: int
     false_positive_flags: int
+    queue_load: dict[str, float] = field(default_factory=dict)
     trace: list[TraceEvent] = field(default_factory=list)
     tree: list[tuple[float, str, str, int]] = field(default_factory=list)
     tree_status: dict[str, AccountState] = field(default_factory=dict)
@@ -180,6 +181,7 @@ def run_world(
         movements=network.movements,
         events_processed=clock.events_processed,
         false_positive_flags=warning.false_positives,
+        queue_load=clock.queue_load(),
         trace=trace,
     )
     if trace_case is not None:
