@@ -2,9 +2,15 @@
 
 __version__ = "0.1.0"
 
-from fraudsim.api import SimulationResult, simulate
-from fraudsim.experiments import ComparisonResult, compare, sweep
-from fraudsim.scenario import Scenario, ScenarioError, load_scenario
+from fraudsim.engine import check_engine
+
+# Before any model module is imported: a compiled module older than its
+# source would silently run old code.
+check_engine()
+
+from fraudsim.api import SimulationResult, simulate  # noqa: E402  (after the check)
+from fraudsim.experiments import ComparisonResult, compare, sweep  # noqa: E402
+from fraudsim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
 
 __all__ = [
     "ComparisonResult",

@@ -26,6 +26,7 @@ import simpy
 
 import fraudsim
 from fraudsim.api import SimulationResult
+from fraudsim.engine import engine
 
 
 @contextmanager
@@ -83,9 +84,14 @@ def write_summary_csv(result: SimulationResult, path: Path) -> None:
 
 
 def versions() -> dict[str, str]:
-    """Return the versions of fraudsim and of the libraries that shape results."""
+    """Return the versions of fraudsim, its engine and the libraries that shape results.
+
+    The engine (``python`` or ``compiled``) does not change results, but a
+    manifest says which one ran, so that its speed can be told apart.
+    """
     return {
         "fraudsim": fraudsim.__version__,
+        "engine": engine(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "simpy": simpy.__version__,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from fraudsim.engine import engine
 from fraudsim.scenario import Scenario, load_scenario
 
 # CI runs hypothesis derandomised so that a submission's result does not depend
@@ -16,6 +17,18 @@ from fraudsim.scenario import Scenario, load_scenario
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``pure_python`` tests on a compiled engine: its classes cannot be patched."""
+    if engine() != "compiled":
+        return
+    skip = pytest.mark.skip(reason="patches model internals; runs on the Python engine")
+    for item in items:
+        if "pure_python" in item.keywords:
+            item.add_marker(skip)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -15,6 +15,7 @@ import pytest
 
 import fraudsim
 from fraudsim.api import SimulationResult
+from fraudsim.engine import engine
 from fraudsim.results import atomic_folder, manifest, write_parquet, write_results
 from fraudsim.scenario.loading import validate_scenario
 from tests.conftest import busy, xiamen
@@ -114,7 +115,8 @@ def test_the_manifest_says_how_to_reproduce_the_run(
     assert m["command"] == command
     assert m["overrides"] == overrides
     assert m["versions"]["fraudsim"] == fraudsim.__version__
-    assert set(m["versions"]) == {"fraudsim", "python", "numpy", "simpy", "pyarrow"}
+    assert set(m["versions"]) == {"fraudsim", "engine", "python", "numpy", "simpy", "pyarrow"}
+    assert m["versions"]["engine"] == engine()
     assert m["stats"]["cases"] == result.cases.num_rows
     assert m["wall_time_s"] == round(result.stats["wall_s"], 3)
     # The scenario in the manifest is the scenario that ran, exactly.

@@ -2,7 +2,9 @@
 
 Each test breaks one part of the model (or of its bookkeeping) with a
 monkeypatch, runs the checks that should notice, and asserts that they fail
-(and, where it matters, that checks of unbroken parts still pass).
+(and, where it matters, that checks of unbroken parts still pass). Tests that
+patch the model's classes are marked ``pure_python``: a compiled engine's
+classes cannot be patched, and the checks themselves do not depend on it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def by(rows: list[CheckResult], check: str) -> list[CheckResult]:
 # --- queues ----------------------------------------------------------------------------------
 
 
+@pytest.mark.pure_python
 def test_one_server_too_many_fails_erlang_c(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -55,6 +58,7 @@ def test_one_server_too_many_fails_erlang_c(
     assert all(r.passed for r in by(rows, "Little's law"))
 
 
+@pytest.mark.pure_python
 def test_one_server_missing_fails_erlang_c(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -82,6 +86,7 @@ SERVICE_STREAMS = ("response.call_takers.handling", "response.analysts.handling"
                    "response.patrols.on_scene", "warning.call")
 
 
+@pytest.mark.pure_python
 def test_longer_service_fails_busy_servers(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -96,6 +101,7 @@ def test_longer_service_fails_busy_servers(
     assert not any(r.passed for r in by(rows, "M/M/c busy servers"))
 
 
+@pytest.mark.pure_python
 def test_misrecorded_waits_fail_littles_law(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,6 +112,7 @@ def test_misrecorded_waits_fail_littles_law(
     assert not any(r.passed for r in by(rows, "Little's law"))
 
 
+@pytest.mark.pure_python
 def test_lost_queue_time_fails_littles_law(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,6 +146,7 @@ def test_wider_lognormal_sampler_fails_only_the_lognormal_fits(
     assert rows["layer 2"] and rows["layer 3"] and rows["atm"] and rows["bank_b"]
 
 
+@pytest.mark.pure_python
 def test_dwell_off_by_minutes_fails_the_dwell_fits(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -161,6 +169,7 @@ def test_dwell_off_by_minutes_fails_the_dwell_fits(
     assert rows["layer 1"] and rows["layer 3"]
 
 
+@pytest.mark.pure_python
 def test_wrong_channel_delay_fails_the_cash_out_fit(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,6 +184,7 @@ def test_wrong_channel_delay_fails_the_cash_out_fit(
     assert not rows["atm"] and not rows["crypto"]
 
 
+@pytest.mark.pure_python
 def test_broken_bank_latency_fails_the_bank_fit(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,6 +227,7 @@ def test_a_corrupted_money_column_fails_conservation(
     assert rows["parts"]
 
 
+@pytest.mark.pure_python
 def test_an_untallied_channel_fails_conservation(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -232,6 +243,7 @@ def test_an_untallied_channel_fails_conservation(
     assert rows["exposure"]
 
 
+@pytest.mark.pure_python
 def test_a_leaking_split_fails_conservation(
     base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

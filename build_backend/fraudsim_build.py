@@ -1,0 +1,42 @@
+"""PEP 517 build backend: setuptools, plus mypyc's needs when FRAUDSIM_COMPILE=1.
+
+An ordinary install needs only setuptools to build. A compiled install
+(see ``setup.py``) runs mypyc, which type-checks the compiled modules and
+so needs mypy and the typed libraries they import (numpy, pydantic) in the
+isolated build environment; asking for them only then keeps the ordinary
+install as light as before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from setuptools import build_meta as _setuptools
+from setuptools.build_meta import *  # noqa: F403  (the rest of the hooks, unchanged)
+
+COMPILE_REQUIRES = ["mypy>=1.10", "numpy>=1.26", "pydantic>=2.6"]
+
+REQUIRES_ONLY = "FRAUDSIM_BUILD_REQUIRES_ONLY"
+"""Set while setuptools runs setup.py only to list requirements: mypyc is not there yet."""
+
+
+def _requires(hook: Callable[[dict[str, Any] | None], list[str]], config: Any) -> list[str]:
+    if os.environ.get("FRAUDSIM_COMPILE", "") != "1":
+        return list(hook(config))
+    os.environ[REQUIRES_ONLY] = "1"
+    try:
+        return list(hook(config)) + COMPILE_REQUIRES
+    finally:
+        del os.environ[REQUIRES_ONLY]
+
+
+def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
+    """Return setuptools' requirements for a wheel, plus mypyc's when compiling."""
+    return _requires(_setuptools.get_requires_for_build_wheel, config_settings)
+
+
+def get_requires_for_build_editable(config_settings: dict[str, Any] | None = None) -> list[str]:
+    """Return setuptools' requirements for an editable install, plus mypyc's when compiling."""
+    return _requires(_setuptools.get_requires_for_build_editable, config_settings)

@@ -1,0 +1,110 @@
+"""The engine check (fraudsim/engine.py): a compiled module never runs stale code.
+
+The artefacts here are stand-ins (empty files named as a compiled build
+names them, in a temporary tree); the real compiled build is checked by
+``.ci/run``, which builds it and runs this suite on it with
+``FRAUDSIM_EXPECT_ENGINE=compiled``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from fraudsim.engine import (
+    COMPILED_MODULES,
+    STAMP,
+    StaleEngineError,
+    check_engine,
+    compiled_files,
+    digest,
+    engine,
+    remove_compiled,
+    source_path,
+    write_stamp,
+)
+
+SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
+
+
+def fake_tree(root: Path, compiled: bool) -> dict[str, str]:
+    """Write every compiled module's source (and a stand-in .so); return their origins."""
+    origins: dict[str, str] = {}
+    for m in COMPILED_MODULES:
+        src = source_path(root, m)
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text(f"# {m}\n", encoding="utf-8")
+        ext = src.with_name(src.stem + SUFFIX)
+        if compiled:
+            ext.write_bytes(b"")
+        origins[m] = str(ext if compiled else src)
+    if compiled:
+        (root / f"fraudsim__mypyc{SUFFIX}").write_bytes(b"")
+    return origins
+
+
+def test_the_engine_running_these_tests_is_the_one_ci_asked_for() -> None:
+    # .ci/run sets FRAUDSIM_EXPECT_ENGINE on each pass: without this check a
+    # failed compiled build would pass silently on the Python engine.
+    expected = os.environ.get("FRAUDSIM_EXPECT_ENGINE")
+    assert engine() in ("python", "compiled")
+    if expected:
+        assert engine() == expected
+
+
+def test_the_installed_engine_passes_its_own_check() -> None:
+    check_engine()
+
+
+def test_a_python_tree_passes(tmp_path: Path) -> None:
+    check_engine(fake_tree(tmp_path, compiled=False))
+
+
+def test_a_freshly_stamped_compiled_tree_passes(tmp_path: Path) -> None:
+    origins = fake_tree(tmp_path, compiled=True)
+    write_stamp(tmp_path)
+    check_engine(origins)
+    stamp = json.loads((tmp_path / "fraudsim" / STAMP).read_text(encoding="utf-8"))
+    assert stamp == {m: digest(source_path(tmp_path, m)) for m in COMPILED_MODULES}
+
+
+def test_an_edited_source_makes_the_compiled_engine_stale(tmp_path: Path) -> None:
+    origins = fake_tree(tmp_path, compiled=True)
+    write_stamp(tmp_path)
+    with source_path(tmp_path, "fraudsim.model.network").open("a", encoding="utf-8") as f:
+        f.write("# an edit after the build\n")
+    with pytest.raises(StaleEngineError, match=r"stale: fraudsim\.model\.network changed"):
+        check_engine(origins)
+
+
+def test_a_compiled_tree_without_its_stamp_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StaleEngineError, match=r"no _engine_stamp\.json"):
+        check_engine(fake_tree(tmp_path, compiled=True))
+
+
+def test_a_partly_compiled_tree_is_refused(tmp_path: Path) -> None:
+    origins = fake_tree(tmp_path, compiled=True)
+    write_stamp(tmp_path)
+    origins["fraudsim.model.kernel"] = str(source_path(tmp_path, "fraudsim.model.kernel"))
+    with pytest.raises(StaleEngineError, match=r"incomplete \(fraudsim\.model\.kernel not"):
+        check_engine(origins)
+
+
+def test_an_ordinary_install_removes_every_compiled_artefact(tmp_path: Path) -> None:
+    fake_tree(tmp_path, compiled=True)
+    write_stamp(tmp_path)
+    found = compiled_files(tmp_path)
+    # one extension per module, the shared runtime library and the stamp
+    assert len(found) == len(COMPILED_MODULES) + 2
+    assert sorted(remove_compiled(tmp_path)) == sorted(found)
+    assert compiled_files(tmp_path) == []
+    # the sources stay
+    assert all(source_path(tmp_path, m).exists() for m in COMPILED_MODULES)
+
+
+def test_remove_compiled_leaves_a_python_tree_alone(tmp_path: Path) -> None:
+    fake_tree(tmp_path, compiled=False)
+    assert remove_compiled(tmp_path) == []
