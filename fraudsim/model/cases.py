@@ -18,6 +18,7 @@ import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 
@@ -26,8 +27,8 @@ from fraudsim.scenario.distributions import Distribution, as_count, as_fen
 from fraudsim.scenario.schema import Scenario, ScriptedCase
 from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
-NAN = math.nan
-MINUTES_PER_DAY = 1440.0
+NAN: Final = math.nan
+MINUTES_PER_DAY: Final = 1440.0
 
 STOPPERS = ("self", "dissuasion", "guidance", "patrol", "hold", "recall")
 """Who can prevent a payment: the victim, early warning, phone guidance,

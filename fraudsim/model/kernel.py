@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heapify, heappop, heappush
-from typing import Any
+from itertools import count
+from typing import Any, Final
 
 import simpy
 from simpy.core import EmptySchedule, Infinity
@@ -38,15 +39,18 @@ from simpy.events import NORMAL, EventPriority
 Handler = Callable[[Any], None]
 """A handler, called with the payload it was scheduled with."""
 
-BUCKET_MIN = 64.0
+BUCKET_MIN: Final = 64.0
 """Width of a bucket of the far queue in minutes. A power of two, so that
 ``t / BUCKET_MIN`` is exact and a bucket's end is an exact float: an entry
 is in the near heap exactly when its time is before the current bucket's end."""
 
-RUN_STEPS = 100
+_HANDLER_PRIORITY: Final = int(NORMAL)
+"""SimPy's NORMAL priority, which handler calls share, as a constant a compiled build inlines."""
+
+RUN_STEPS: Final = 100
 """Steps of :meth:`Clock.run_to`: progress reports and queue-load samples."""
 
-_NEVER = 1 << 62
+_NEVER: Final = 1 << 62
 """Bucket of happenings scheduled at infinite time (after every other one)."""
 
 Entry = tuple[Any, ...]
@@ -61,6 +65,13 @@ class Clock(simpy.Environment):
     Attributes:
         events_processed: Happenings (handler calls and SimPy events) run so far.
     """
+
+    # SimPy's own state, declared so that a compiled build (see
+    # fraudsim/engine.py) keeps it in the object's fields rather than in its
+    # __dict__: the clock is read at nearly every happening. SimPy's code
+    # still sets and reads these names as before.
+    _now: float
+    _eid: count[int]
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,6 +90,11 @@ class Clock(simpy.Environment):
         self._peak_pending = 0
 
     @property
+    def now(self) -> float:
+        """Return the current simulation time in minutes (as SimPy's ``now``)."""
+        return self._now
+
+    @property
     def pending(self) -> int:
         """Return the number of happenings scheduled and not yet run."""
         return len(self._heap) + sum(len(b) for b in self._far.values())
@@ -87,9 +103,9 @@ class Clock(simpy.Environment):
         """Call ``handler(payload)`` after ``delay_min`` minutes."""
         t = self._now + delay_min
         if t < self._near_end:
-            heappush(self._heap, (t, NORMAL, next(self._eid), handler, payload))
+            heappush(self._heap, (t, _HANDLER_PRIORITY, next(self._eid), handler, payload))
         else:
-            self._push_far((t, NORMAL, next(self._eid), handler, payload))
+            self._push_far((t, _HANDLER_PRIORITY, next(self._eid), handler, payload))
 
     def at(self, time_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` at absolute time ``time_min`` (not before now)."""

@@ -20,14 +20,20 @@ import bisect
 from array import array
 from collections.abc import Callable, Sequence
 from itertools import accumulate
+from typing import Final
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
-ACTIVE, STOPPED, FROZEN = 0, 1, 2
-BY_POLICE, BY_BANK = 0, 1
+# Final: a compiled build (fraudsim/engine.py) inlines them instead of
+# looking them up at each use.
+ACTIVE: Final = 0
+STOPPED: Final = 1
+FROZEN: Final = 2
+BY_POLICE: Final = 0
+BY_BANK: Final = 1
 
 Logger = Callable[[Case, str, int, int, str], None]
 """Records an event of a traced case: (case, event, account, fen, detail)."""
@@ -73,7 +79,13 @@ class Network:
         self.bank_region = [self.region_names.index(b.region) for b in banks]
         self._build_pickers(scenario)
         self.local_share = net.first_layer_local_share
-        self.withdrawal = net.withdrawal_delay
+        # The withdrawal-delay rule as plain fields (credit() checks it at
+        # every movement): it applies to the last layer, or to no layer (-1)
+        # when the rule is off.
+        rule = net.withdrawal_delay
+        self._hold_layer = self.last_layer if rule.enabled else -1
+        self._hold_from_fen = rule.threshold_fen
+        self._hold_min = rule.delay_min
         # Hot-path constants, looked up once (the sums are the same floats
         # the scenario's fields would give at each use).
         self._n_banks = len(self.bank_names)
@@ -248,13 +260,11 @@ class Network:
         else:
             for cid, fen in lots.items():
                 held[cid] = held.get(cid, 0) + fen
-        rule = self.withdrawal
         if (
-            rule.enabled
-            and self.acct_layer[acct] == self.last_layer
-            and sum(lots.values()) >= rule.threshold_fen
+            self.acct_layer[acct] == self._hold_layer
+            and sum(lots.values()) >= self._hold_from_fen
         ):
-            self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + rule.delay_min)
+            self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + self._hold_min)
         if status == ACTIVE and not self.sweep_due[acct]:
             self._plan_sweep(acct)
 

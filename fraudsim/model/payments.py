@@ -32,7 +32,11 @@ class Payments:
         self.clock = clock
         self.network = network
         self.log = log
-        self.delayed_credit = scenario.mule_network.delayed_credit
+        # The delayed-credit rule as plain fields (checked at every payment):
+        # the smallest payment it delays, or None when the rule is off.
+        rule = scenario.mule_network.delayed_credit
+        self._delay_from_fen: int | None = rule.threshold_fen if rule.enabled else None
+        self._delay_min = rule.delay_min
         self.on_paid: Callable[[Case, int], None] = lambda case, acct: None
         self.on_report: Callable[[Case], None] = lambda case: None
         self.on_flag: Callable[[Case], None] = lambda case: None
@@ -80,10 +84,10 @@ class Payments:
         if case.traced:
             self.log(case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
             self.network.edges.append((now, -1, acct, fen))
-        rule = self.delayed_credit
-        if rule.enabled and fen >= rule.threshold_fen:
+        delay_from = self._delay_from_fen
+        if delay_from is not None and fen >= delay_from:
             case.in_transit_fen += fen
-            self.clock.after(rule.delay_min, self._on_delayed_credit, (case, acct, fen))
+            self.clock.after(self._delay_min, self._on_delayed_credit, (case, acct, fen))
         else:
             self.network.credit(acct, {case.id: fen})
         self.on_paid(case, acct)
