@@ -41,7 +41,8 @@ Flags:
   speed-up (3.65; 0 to skip).
 
 Each measurement runs in its own process so that peak memory is its own.
-CI does not run this script.
+The first line names the engine measured: ``python``, or ``compiled`` after
+``FRAUDSIM_COMPILE=1 pip install -e '.[dev]'``. CI does not run this script.
 
     python benchmarks/bench_national.py                 # the full year and the scaling table
     python benchmarks/bench_national.py --days 36.5 --sizes 10000,100000
@@ -322,8 +323,11 @@ def main() -> None:
                                                args.memory_days)))
         return
 
+    from fraudsim.engine import engine
+
     m = in_subprocess(args.days)
     wall = m["wall_s"]
+    print(f"engine: {engine()} (see README, The compiled engine)")
     print(f"national year, {args.days:g} days of contacts, one replication, one core")
     print(f"  wall time            {wall:10.1f} s")
     print(f"  cases                {m['cases']:10,.0f}   ({m['cases'] / wall:,.0f} per s)")
