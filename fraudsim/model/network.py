@@ -117,6 +117,11 @@ class Network:
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
         self.edges: list[tuple[float, int, int, int]] = []
+        # Handlers bound once: a pending happening holds its handler, and a
+        # compiled build would otherwise look each one up by name.
+        self._sweep_handler: Callable[[int], None] = self._on_sweep
+        self._police_freeze_handler: Callable[[tuple[int, int]], None] = self._on_police_freeze
+        self._expiry_handler: Callable[[tuple[int, int]], None] = self._on_expiry
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
         self.u_route = Uniforms(streams.generator("network.routing"))
@@ -276,7 +281,7 @@ class Network:
             self.channel[acct] = ch
             delay += self.channel_delay[ch].next()
         self.sweep_due[acct] = True
-        self.clock.after(delay, self._on_sweep, acct)
+        self.clock.after(delay, self._sweep_handler, acct)
 
     def _on_sweep(self, acct: int) -> None:
         self.sweep_due[acct] = False
@@ -286,7 +291,7 @@ class Network:
         now = self.clock.now
         if now < self.hold_until[acct]:
             self.sweep_due[acct] = True
-            self.clock.after(self.hold_until[acct] - now, self._on_sweep, acct)
+            self.clock.after(self.hold_until[acct] - now, self._sweep_handler, acct)
             return
         self.lots[acct] = None
         if self.acct_layer[acct] == self.last_layer:
@@ -350,9 +355,9 @@ class Network:
             latency = self.freeze_latency[self.acct_bank[acct]].next()
             if latency < self.expiry_min:
                 # A freeze is final, so the stop's lapse need not be scheduled.
-                self.clock.after(latency, self._on_police_freeze, (acct, gen))
+                self.clock.after(latency, self._police_freeze_handler, (acct, gen))
                 return
-        self.clock.after(self.expiry_min, self._on_expiry, (acct, gen))
+        self.clock.after(self.expiry_min, self._expiry_handler, (acct, gen))
 
     def _on_expiry(self, stop: tuple[int, int]) -> None:
         acct, gen = stop

@@ -40,11 +40,14 @@ class Payments:
         self.on_paid: Callable[[Case, int], None] = lambda case, acct: None
         self.on_report: Callable[[Case], None] = lambda case: None
         self.on_flag: Callable[[Case], None] = lambda case: None
+        # Handlers bound once: a pending happening holds its handler, and a
+        # compiled build would otherwise look each one up by name.
+        self._installment_handler: Callable[[Case], None] = self._on_installment
 
     def admit(self, case: Case) -> None:
         """Plan a new case's exogenous events: payments, report, warning, hold."""
         clock = self.clock
-        clock.at(case.first_pay_min, self._on_installment, case)
+        clock.at(case.first_pay_min, self._installment_handler, case)
         if case.reports:
             clock.at(case.realise_min + case.report_lag_min, self._on_report, case)
         if case.flagged:
@@ -92,7 +95,7 @@ class Payments:
             self.network.credit(acct, {case.id: fen})
         self.on_paid(case, acct)
         if i + 1 < case.n_pay:
-            self.clock.at(case.plan_min[case.plan_lo + i + 1], self._on_installment, case)
+            self.clock.at(case.plan_min[case.plan_lo + i + 1], self._installment_handler, case)
 
     def _on_delayed_credit(self, credit: tuple[Case, int, int]) -> None:
         case, acct, fen = credit

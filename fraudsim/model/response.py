@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
@@ -126,6 +127,10 @@ class Response:
         self.u_dispatch = Uniforms(streams.generator("response.patrols.dispatch"))
         payments.on_report = self.report
         payments.on_paid = self._paid
+        # Handlers bound once: a pending happening holds its handler, and a
+        # compiled build would otherwise look each one up by name.
+        self._stop_handler: Callable[[tuple[Case, int, int]], None] = self._stop_executed
+        self._inquiry_handler: Callable[[tuple[Case, int, int]], None] = self._inquiry_answered
 
     # -- report and call ------------------------------------------------------
 
@@ -234,7 +239,7 @@ class Response:
         self.bank_monitor.arrival(self.clock.now)
         if case.traced:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
-        self.clock.after(delay, self._stop_executed, (case, acct, depth))
+        self.clock.after(delay, self._stop_handler, (case, acct, depth))
 
     def _stop_executed(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
@@ -262,7 +267,7 @@ class Response:
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
             self._bank_load(+1)
-            self.clock.after(delay, self._inquiry_answered, (case, acct, depth))
+            self.clock.after(delay, self._inquiry_handler, (case, acct, depth))
 
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request

@@ -8,6 +8,8 @@ stops the victim's remaining payments with some probability.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from fraudsim.model.cases import Case
@@ -61,6 +63,10 @@ class EarlyWarning:
         self.false_positives = 0
         self.calls_answered = 0
         payments.on_flag = self.flag
+        # Handlers bound once: a pending happening holds its handler, and a
+        # compiled build would otherwise look each one up by name.
+        self._call_end_handler: Callable[[Case | None], None] = self._call_end
+        self._false_positive_handler: Callable[[None], None] = self._on_false_positive
         if ew.enabled and ew.false_positives_per_hour > 0:
             self._schedule_false_positives(
                 streams.generator("warning.false_positives"),
@@ -76,14 +82,14 @@ class EarlyWarning:
         if n:
             self._fp_times = np.sort(gen.uniform(0.0, horizon_min, n)).tolist()
             self._fp_next = 0
-            self.clock.at(self._fp_times[0], self._on_false_positive, None)
+            self.clock.at(self._fp_times[0], self._false_positive_handler, None)
 
     def _on_false_positive(self, nothing: None) -> None:
         """Chain false flags one at a time to keep the event queue small."""
         self.team.request(None)
         self._fp_next += 1
         if self._fp_next < len(self._fp_times):
-            self.clock.at(self._fp_times[self._fp_next], self._on_false_positive, None)
+            self.clock.at(self._fp_times[self._fp_next], self._false_positive_handler, None)
 
     def flag(self, case: Case) -> None:
         """The risk model flags a victim: queue a dissuasion call."""
@@ -92,7 +98,7 @@ class EarlyWarning:
         self.team.request(case)
 
     def _call_start(self, job: Case | None, wait: float) -> None:
-        self.clock.after(self.call_time.next(), self._call_end, job)
+        self.clock.after(self.call_time.next(), self._call_end_handler, job)
 
     def _call_end(self, case: Case | None) -> None:
         self.team.release()
