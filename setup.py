@@ -46,7 +46,14 @@ def _ext_modules() -> list[object]:
 
     engine.write_stamp(ROOT)
     sources = [str(engine.source_path(Path(), m)) for m in engine.COMPILED_MODULES]
-    return mypycify(sources, opt_level="3", group_name="fraudsim")
+    # mypy follows the compiled modules' imports into the rest of the package
+    # (the CLI, the experiment runners), whose optional libraries (dask, tqdm's
+    # stubs) the build environment lacks: their types are not needed, and
+    # `mypy --strict fraudsim` checks those modules in CI, so errors there
+    # are silenced here rather than failing the build.
+    return mypycify(
+        ["--follow-imports=silent", *sources], opt_level="3", group_name="fraudsim"
+    )
 
 
 setup(ext_modules=_ext_modules())

@@ -2,9 +2,10 @@
 
 An ordinary install needs only setuptools to build. A compiled install
 (see ``setup.py``) runs mypyc, which type-checks the compiled modules and
-so needs mypy and the typed libraries they import (numpy, pydantic) in the
-isolated build environment; asking for them only then keeps the ordinary
-install as light as before.
+so needs mypy and the libraries whose types they use (simpy, numpy,
+pydantic) in the isolated build environment, even on a fresh machine where
+the project's own dependencies are not installed yet; asking for them only
+then keeps the ordinary install as light as before.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from setuptools import build_meta as _setuptools
 from setuptools.build_meta import *  # noqa: F403  (the rest of the hooks, unchanged)
 
-COMPILE_REQUIRES = ["mypy>=1.10", "numpy>=1.26", "pydantic>=2.6"]
+COMPILE_REQUIRES = ["mypy>=1.10", "simpy>=4.1", "numpy>=1.26", "pydantic>=2.6"]
 
 REQUIRES_ONLY = "FRAUDSIM_BUILD_REQUIRES_ONLY"
 """Set while setuptools runs setup.py only to list requirements: mypyc is not there yet."""
