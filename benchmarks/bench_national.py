@@ -106,7 +106,7 @@ def _overrides(days: float, drain_days: float | None = None) -> list[str]:
 def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
     """Run one replication of ``days`` of the national year (in this process).
 
-    The queue's load (``mean_pending``, ``peak_pending``, ``mean_heap``)
+    The queue's load (``mean_pending``, ``peak_pending``, ``mean_near``)
     comes with the run's stats: the clock samples it at each of its hundred
     steps (``Clock.queue_load``), so it is measured the same way whether
     the model runs as Python or compiled.
@@ -342,8 +342,8 @@ def main() -> None:
         f"(event-weighted over 100 steps; peak sample {m['peak_pending']:,.0f})"
     )
     print(
-        f"  of which in the heap {m['mean_heap']:10,.0f}   "
-        "(the rest wait in far buckets, outside the heap)"
+        f"  of which near        {m['mean_near']:10,.0f}   "
+        "(due in the open bucket; the rest wait unsorted in far buckets)"
     )
     model_rate = m["events"] / wall
     for pending, note in ((1000, ""), (round(m["mean_pending"]), ", the model's mean")):

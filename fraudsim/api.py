@@ -39,7 +39,7 @@ class SimulationResult:
         tree_status: Final state of each account in the traced case's tree.
         stats: Run statistics: wall time, cases, events processed, money
             movements, simulated minutes, and the event queue's load
-            (``mean_pending``, ``peak_pending``, ``mean_heap``: see
+            (``mean_pending``, ``peak_pending``, ``mean_near``: see
             :meth:`fraudsim.model.kernel.Clock.queue_load`).
     """
 

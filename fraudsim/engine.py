@@ -4,8 +4,9 @@ The model's hot path (the event kernel, the mule network, payments, the
 response chain) is ordinary typed Python. Installed with
 ``FRAUDSIM_COMPILE=1``, those modules are also compiled to C extensions by
 mypyc (see ``setup.py``): the same source, the same results (CI runs the
-whole test suite, golden scenarios included, on both engines), about 1.8
-times faster. Everything else stays Python.
+whole test suite, golden scenarios included, on both engines), two to three
+times faster (the README's Speed and scale gives the measured figures).
+Everything else stays Python.
 
 A compiled module is a ``.so`` file beside its ``.py`` file, and Python
 imports the ``.so`` first: after an edit of the ``.py`` it would silently

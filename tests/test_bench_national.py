@@ -42,7 +42,7 @@ def test_measure_reports_the_queue_load(bench: ModuleType) -> None:
     m = bench.measure(0.05, drain_days=0.5)
     assert m["events"] > 0 and m["cases"] > 0
     assert 0 < m["mean_pending"] <= m["peak_pending"] * 2
-    assert 0 < m["mean_heap"] <= m["mean_pending"]
+    assert 0 < m["mean_near"] <= m["mean_pending"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")

@@ -11,7 +11,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import BUCKET_MIN, Clock
 
 
 class Recorder:
@@ -219,13 +219,13 @@ def test_the_two_level_queue_runs_in_exact_time_then_scheduling_order(
     assert clock.pending == len(expected) - len(ran)
 
 
-def test_happenings_far_ahead_wait_outside_the_heap() -> None:
+def test_happenings_far_ahead_wait_in_far_buckets() -> None:
     clock = Clock()
     rec = Recorder(clock)
     for k in range(100):
         clock.after(10_000.0 + k, rec, k)  # days ahead: far buckets
-    clock.after(1.0, rec, "soon")
-    assert len(clock._heap) == 1 and clock.pending == 101
+    clock.after(BUCKET_MIN / 2, rec, "soon")  # inside the open bucket: near
+    assert clock.near == 1 and clock.pending == 101
     clock.run_to(20_000.0)
     assert [p for _, p in rec.calls] == ["soon", *range(100)]
     assert clock.pending == 0
@@ -253,20 +253,21 @@ def test_queue_load_weighs_each_step_by_its_events() -> None:
         clock.after(0.5 + k * 0.01, rec, k)
     clock.run_to(100.0)
     assert len(rec.calls) == 10
-    assert clock.queue_load() == {"mean_pending": 5.0, "peak_pending": 0.0, "mean_heap": 5.0}
+    assert clock.queue_load() == {"mean_pending": 5.0, "peak_pending": 0.0, "mean_near": 5.0}
 
 
-def test_queue_load_counts_far_happenings_as_pending_not_in_the_heap() -> None:
+def test_queue_load_counts_far_happenings_as_pending_not_near() -> None:
     clock = Clock()
     rec = Recorder(clock)
-    clock.after(0.5, rec, "first")  # run in step 1 (0 to 1 min)
-    clock.after(50.5, rec, "second")  # run in step 51
-    clock.after(5000.0, rec, "far")  # many buckets ahead, beyond the run's end
-    clock.run_to(100.0)
-    # Step 1: 3 pending (2 in the heap) before, 2 (1) after. Step 51: 2 (1)
-    # before; after it the heap is empty, so the far bucket is opened: 1 (1).
-    assert clock.queue_load() == {"mean_pending": 2.0, "peak_pending": 2.0, "mean_heap": 1.25}
+    # A run over one bucket in a hundred steps of BUCKET_MIN / 100 each.
+    clock.after(0.005 * BUCKET_MIN, rec, "first")  # run in step 1, near
+    clock.after(0.755 * BUCKET_MIN, rec, "second")  # run in step 76, near
+    clock.after(1000 * BUCKET_MIN, rec, "far")  # far ahead, beyond the run's end
+    clock.run_to(BUCKET_MIN)
+    # Step 1: 3 pending (2 near) before, 2 (1) after. Step 76: 2 (1) before;
+    # then nothing is near, so the far bucket is opened: 1 (1) after.
+    assert clock.queue_load() == {"mean_pending": 2.0, "peak_pending": 2.0, "mean_near": 1.25}
 
 
 def test_queue_load_of_a_clock_that_ran_nothing_is_zero() -> None:
-    assert Clock().queue_load() == {"mean_pending": 0.0, "peak_pending": 0.0, "mean_heap": 0.0}
+    assert Clock().queue_load() == {"mean_pending": 0.0, "peak_pending": 0.0, "mean_near": 0.0}

@@ -14,11 +14,18 @@ The queue has two levels. Tens of thousands of happenings are pending at
 any time in a national run, most of them hours or days ahead (reports,
 later installments, stop-payment expiries), and a binary heap's cost grows
 with its size: at 100 thousand cases a pop cost three microseconds. So only
-happenings due in the current bucket of time (:data:`BUCKET_MIN` wide) sit
-in SimPy's heap; later ones wait, unsorted, in one list per bucket, and a
-bucket is heapified when the heap runs empty. Every entry keeps its time,
-priority and id, and a bucket is opened only once every earlier one is
-done, so the order is exactly that of a single heap.
+happenings due in the current bucket of time (:data:`BUCKET_MIN` wide) are
+near; later ones wait, unsorted, in one list per bucket. A bucket is opened
+once everything near is done: its entries are sorted once, into the *run*,
+and what is scheduled into the open bucket afterwards goes to a small heap
+(SimPy's own queue). The next happening is the smaller of the run's next
+and the heap's top. Sorting beats heapifying here: ``list.sort`` compares
+tuples whose first items are all floats at C speed, while every heap
+comparison goes through Python's generic tuple and float comparison (at
+1,500 entries, a heap pop made about 15 of them: a tenth of the whole run's
+instructions). Every entry keeps its time, priority and id, and a bucket is
+opened only once every earlier one is done, so the order is exactly that of
+a single heap.
 
 The clock is still a ``simpy.Environment``: ordinary SimPy events and
 processes can share it (their entries have four fields, ours five, and
@@ -28,7 +35,7 @@ processes can share it (their entries have four fields, ours five, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from heapq import heapify, heappop, heappush
+from heapq import heappop, heappush
 from itertools import count
 from typing import Any, Final
 
@@ -39,10 +46,16 @@ from simpy.events import NORMAL, EventPriority
 Handler = Callable[[Any], None]
 """A handler, called with the payload it was scheduled with."""
 
-BUCKET_MIN: Final = 64.0
+BUCKET_MIN: Final = 1.0
 """Width of a bucket of the far queue in minutes. A power of two, so that
 ``t / BUCKET_MIN`` is exact and a bucket's end is an exact float: an entry
-is in the near heap exactly when its time is before the current bucket's end."""
+is near (in the open bucket) exactly when its time is before that bucket's end.
+
+Narrow, because sorting a bucket is cheap and the heap is not: the fewer
+happenings are scheduled into the open bucket (a bank's answer within the
+minute, say), the fewer go through the heap. Counted in instructions over
+a three-day run of the national year (compiled, set-up included), one
+minute took 1.0% fewer than four minutes and 5.1% fewer than sixty-four."""
 
 _HANDLER_PRIORITY: Final = int(NORMAL)
 """SimPy's NORMAL priority, which handler calls share, as a constant a compiled build inlines."""
@@ -71,13 +84,20 @@ class Clock(simpy.Environment):
     # __dict__: the clock is read at nearly every happening. SimPy's code
     # still sets and reads these names as before.
     _now: float
-    _eid: count[int]
+    _eid: count[int]  # set by SimPy, unused: ids come from _seq (see after)
 
     def __init__(self) -> None:
         super().__init__()
         self.events_processed = 0
-        # The near heap is SimPy's own queue: everything due before _near_end.
+        # The id of the next entry, SimPy's scheduling order. An int field, not
+        # SimPy's itertools.count: a compiled build increments it in place,
+        # where next() on the counter is a call through the builtins.
+        self._seq = 0
+        # Everything due before _near_end is near: the run (the open bucket's
+        # entries, sorted descending so that the next one is last) and the
+        # heap, SimPy's own queue (entries scheduled into the open bucket).
         self._heap: list[Entry] = self._queue
+        self._run: list[Entry] = []
         self._near_end = BUCKET_MIN
         # Later entries: bucket number -> entries (unsorted), and a heap of
         # the bucket numbers present.
@@ -86,7 +106,7 @@ class Clock(simpy.Environment):
         # Queue-load samples of run_to (see queue_load).
         self._load_events = 0
         self._load_pending = 0.0
-        self._load_heap = 0.0
+        self._load_near = 0.0
         self._peak_pending = 0
 
     @property
@@ -97,15 +117,22 @@ class Clock(simpy.Environment):
     @property
     def pending(self) -> int:
         """Return the number of happenings scheduled and not yet run."""
-        return len(self._heap) + sum(len(b) for b in self._far.values())
+        return self.near + sum(len(b) for b in self._far.values())
+
+    @property
+    def near(self) -> int:
+        """Return the number of happenings pending in the open bucket (run and heap)."""
+        return len(self._heap) + len(self._run)
 
     def after(self, delay_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` after ``delay_min`` minutes."""
         t = self._now + delay_min
+        eid = self._seq
+        self._seq = eid + 1
         if t < self._near_end:
-            heappush(self._heap, (t, _HANDLER_PRIORITY, next(self._eid), handler, payload))
+            heappush(self._heap, (t, _HANDLER_PRIORITY, eid, handler, payload))
         else:
-            self._push_far((t, _HANDLER_PRIORITY, next(self._eid), handler, payload))
+            self._push_far(t, (t, _HANDLER_PRIORITY, eid, handler, payload))
 
     def at(self, time_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` at absolute time ``time_min`` (not before now)."""
@@ -118,13 +145,15 @@ class Clock(simpy.Environment):
     ) -> None:
         """Schedule an ordinary SimPy event (as ``simpy.Environment.schedule`` does)."""
         t = self._now + delay
+        eid = self._seq
+        self._seq = eid + 1
         if t < self._near_end:
-            heappush(self._heap, (t, priority, next(self._eid), event))
+            heappush(self._heap, (t, priority, eid, event))
         else:
-            self._push_far((t, priority, next(self._eid), event))
+            self._push_far(t, (t, priority, eid, event))
 
-    def _push_far(self, entry: Entry) -> None:
-        t = entry[0]
+    def _push_far(self, t: float, entry: Entry) -> None:
+        """Put ``entry``, due at ``t`` (its time, passed unboxed), in its far bucket."""
         if t != t:
             raise ValueError(f"cannot schedule {entry[3]!r} at time NaN")
         b = int(t / BUCKET_MIN) if t < Infinity else _NEVER
@@ -136,21 +165,38 @@ class Clock(simpy.Environment):
             bucket.append(entry)
 
     def _refill(self) -> bool:
-        """Open the next bucket once the near heap is empty; False if none is left."""
+        """Open the next bucket once nothing near is left; False if no bucket is left."""
         if not self._far_keys:
             return False
         b = heappop(self._far_keys)
-        heap = self._heap
-        heap.extend(self._far.pop(b))
-        heapify(heap)
+        run = self._far.pop(b)
+        run.sort(reverse=True)  # ids are unique, so no two entries are equal
+        self._run = run
         self._near_end = (b + 1) * BUCKET_MIN
         return True
 
+    def _next(self) -> Entry | None:
+        """Return the next happening without removing it (None if nothing is left)."""
+        while True:
+            run, heap = self._run, self._heap
+            if run:
+                return heap[0] if heap and heap[0] < run[-1] else run[-1]
+            if heap:
+                return heap[0]
+            if not self._refill():
+                return None
+
+    def _take(self, entry: Entry) -> None:
+        """Remove ``entry``, the one :meth:`_next` returned, from the near queue."""
+        if self._run and self._run[-1] is entry:
+            self._run.pop()
+        else:
+            heappop(self._heap)
+
     def peek(self) -> float:
         """Return the time of the next happening (infinity if there is none)."""
-        if not self._heap and not self._refill():
-            return Infinity
-        return float(self._heap[0][0])
+        entry = self._next()
+        return Infinity if entry is None else float(entry[0])
 
     def step(self) -> None:
         """Process the next happening: a handler call or an ordinary SimPy event.
@@ -158,9 +204,10 @@ class Clock(simpy.Environment):
         Raises:
             EmptySchedule: If nothing is scheduled.
         """
-        if not self._heap and not self._refill():
+        entry = self._next()
+        if entry is None:
             raise EmptySchedule()
-        entry = heappop(self._heap)
+        self._take(entry)
         self._now = entry[0]
         self.events_processed += 1
         if len(entry) == 5:
@@ -184,23 +231,23 @@ class Clock(simpy.Environment):
         for k in range(1, RUN_STEPS + 1):
             target = start + (until_min - start) * k / RUN_STEPS
             if target > self._now:
-                before, heap_before, done = self.pending, len(self._heap), self.events_processed
+                before, near_before, done = self.pending, self.near, self.events_processed
                 self._run_before(target)
                 after = self.pending
                 self._sample_load(
                     self.events_processed - done,
                     (before + after) / 2,
                     after,
-                    (heap_before + len(self._heap)) / 2,
+                    (near_before + self.near) / 2,
                 )
             if progress is not None:
                 progress(self._now)
 
-    def _sample_load(self, events: int, pending: float, after: int, heap: float) -> None:
+    def _sample_load(self, events: int, pending: float, after: int, near: float) -> None:
         # Weighted by the events of the step: what an average event sees.
         self._load_events += events
         self._load_pending += events * pending
-        self._load_heap += events * heap
+        self._load_near += events * near
         self._peak_pending = max(self._peak_pending, after)
 
     def queue_load(self) -> dict[str, float]:
@@ -211,16 +258,17 @@ class Clock(simpy.Environment):
         load. Sampled at the start and end of each of the run's steps.
 
         Returns:
-            ``mean_pending``: happenings pending (near heap and far buckets),
+            ``mean_pending``: happenings pending (near and in far buckets),
             the mean of each step's start and end weighted by the events the
             step processed; ``peak_pending``: the largest sampled count;
-            ``mean_heap``: the near heap's size, weighted likewise.
+            ``mean_near``: happenings pending in the open bucket (its sorted
+            run and its heap), weighted likewise.
         """
         n = self._load_events
         return {
             "mean_pending": self._load_pending / n if n else 0.0,
             "peak_pending": float(self._peak_pending),
-            "mean_heap": self._load_heap / n if n else 0.0,
+            "mean_near": self._load_near / n if n else 0.0,
         }
 
     def _run_before(self, until: float) -> None:
@@ -229,17 +277,31 @@ class Clock(simpy.Environment):
         This is :meth:`step` inlined into one loop: the loop is the
         simulator's innermost code and runs tens of millions of times.
         """
-        queue = self._heap
+        heap, run = self._heap, self._run
         done = 0
         try:
             while True:
-                if not queue:
-                    if self._refill():
-                        continue
+                if run:
+                    entry = run[-1]
+                    if heap and heap[0] < entry:
+                        entry = heap[0]
+                        if entry[0] >= until:
+                            break
+                        heappop(heap)
+                    else:
+                        if entry[0] >= until:
+                            break
+                        run.pop()
+                elif heap:
+                    entry = heap[0]
+                    if entry[0] >= until:
+                        break
+                    heappop(heap)
+                elif self._refill():
+                    run = self._run
+                    continue
+                else:
                     break
-                if queue[0][0] >= until:
-                    break
-                entry = heappop(queue)
                 self._now = entry[0]
                 done += 1
                 if len(entry) == 5:
