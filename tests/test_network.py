@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -17,8 +18,10 @@ from fraudsim.model.network import (
     FROZEN,
     STOPPED,
     Network,
+    holds_id,
     split_lots,
     trail_children,
+    trail_has,
 )
 from fraudsim.model.world import run_world
 from fraudsim.rng import Streams
@@ -317,11 +320,32 @@ def test_the_trail_is_kept_only_for_cases_that_report() -> None:
 
 def test_trail_children_collects_every_sweep_in_order() -> None:
     # Account 7 swept twice (to 3 then to 5, 9), account 3 once; ids may repeat.
-    trail = [7, 1, 3, 3, 2, 7, 4, 7, 2, 5, 9]
+    trail = array("i", [~7, 1, 3, ~3, 2, 7, 4, ~7, 2, 5, 9])
     assert trail_children(trail, 7) == [3, 5, 9]
     assert trail_children(trail, 3) == [7, 4]
     assert trail_children(trail, 4) == []  # 4 is only ever a destination
+    assert trail_children(trail, 2) == []  # 2 is only ever a count
     assert trail_children(None, 7) == []
+    assert trail_has(trail, 7) and trail_has(trail, 3)
+    assert not trail_has(trail, 4) and not trail_has(None, 7)
+
+
+def test_id_search_matches_whole_ids_only() -> None:
+    # On a little-endian machine 256 is bytes 00 01 00 00 and 1 is 01 00 00 00:
+    # the bytes of 1 occur in [256, 0] one byte in, which is no element.
+    ids = array("i", [256, 0])
+    assert not holds_id(ids, 1)
+    assert holds_id(ids, 256) and holds_id(ids, 0)
+    assert not holds_id(None, 0)
+    assert not holds_id(array("i"), 0)
+
+
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=30), st.integers(-(2**31), 2**31 - 1))
+def test_id_search_agrees_with_membership(values: list[int], probe: int) -> None:
+    ids = array("i", values)
+    assert holds_id(ids, probe) == (probe in values)
+    for v in values:
+        assert holds_id(ids, v)
 
 
 # -- withdrawal delay --------------------------------------------------------------

@@ -178,7 +178,8 @@ class Case:
         self.l1_accounts: list[int] = []
         # Created on first use: most cases are never traced, and a million
         # empty containers would cost a quarter of a gigabyte. Both are flat
-        # arrays of account ids, 4 bytes each (see network.trail_children):
+        # arrays of account ids, 4 bytes each (see network.trail_children and
+        # network.holds_id, which search them at C speed):
         # a case asks for a few dozen stops at most, where a set would cost
         # a kilobyte, and a list 8 bytes an id.
         self.requested: array[int] | None = None

@@ -17,8 +17,9 @@ after which the money is gone.
 from __future__ import annotations
 
 import bisect
+import sys
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from itertools import accumulate
 from typing import Final
 
@@ -326,7 +327,7 @@ class Network:
     ) -> None:
         """Note where each case's money went, for the police's hop-by-hop tracing."""
         cases = self.cases
-        entry = [acct, len(children), *children]
+        entry = [~acct, len(children), *children]  # ~acct marks the entry's head
         for cid in lots:
             case = cases[cid]
             if case.reports:  # only money that police will trace needs its trail kept
@@ -421,22 +422,58 @@ class Network:
         return in_accounts, held
 
 
-def trail_children(trail: Sequence[int] | None, acct: int) -> list[int]:
+ID_BYTES: Final = array("i").itemsize
+"""Bytes of an account id in a trail or stop-request array (a C int)."""
+
+
+def _find_ids(ids: array[int], value: int, first_only: bool) -> list[int]:
+    """Return the positions of ``value`` in ``ids`` (only the first if ``first_only``).
+
+    ``value in ids`` on an array boxes every element into a Python int
+    before comparing it, which made these scans a twentieth of a national
+    run's instructions. Searching the array's bytes for the value's bytes
+    runs at ``memchr`` speed instead; a match counts only where it starts
+    on an element's boundary.
+    """
+    hay = ids.tobytes()
+    needle = value.to_bytes(ID_BYTES, sys.byteorder, signed=True)
+    found: list[int] = []
+    i = hay.find(needle)
+    while i >= 0:
+        if i % ID_BYTES:
+            i = hay.find(needle, i + 1)
+            continue
+        found.append(i // ID_BYTES)
+        if first_only:
+            break
+        i = hay.find(needle, i + ID_BYTES)
+    return found
+
+
+def holds_id(ids: array[int] | None, value: int) -> bool:
+    """Return whether an array of account ids (a case's stop requests) holds ``value``."""
+    return ids is not None and bool(_find_ids(ids, value, True))
+
+
+def trail_children(trail: array[int] | None, acct: int) -> list[int]:
     """Return the accounts a case's money went to from ``acct``, in the order sent.
 
-    A case's trail is one flat array of entries ``acct, k, child_1 .. child_k``,
+    A case's trail is one flat array of entries ``~acct, k, child_1 .. child_k``,
     one per sweep that carried its money: it costs a fraction of a dict of
-    lists, and a bank inquiry reads it only once or twice per hop.
+    lists. The head is stored as ``~acct`` (negative, while ids and counts
+    are not), so a byte search for it finds entry heads only.
     """
     children: list[int] = []
-    if trail and acct in trail:  # a C-speed scan rules most accounts out
-        i, n = 0, len(trail)
-        while i < n:
-            k = trail[i + 1]
-            if trail[i] == acct:
-                children.extend(trail[i + 2 : i + 2 + k])
-            i += 2 + k
+    if trail is not None:
+        for head in _find_ids(trail, ~acct, False):
+            k = trail[head + 1]
+            children.extend(trail[head + 2 : head + 2 + k])
     return children
+
+
+def trail_has(trail: array[int] | None, acct: int) -> bool:
+    """Return whether a case's money left ``acct`` (so its trail names where to)."""
+    return holds_id(trail, ~acct)
 
 
 def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:

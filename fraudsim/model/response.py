@@ -19,7 +19,7 @@ from collections.abc import Callable
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.monitor import BinnedMonitor
-from fraudsim.model.network import Logger, Network, trail_children
+from fraudsim.model.network import Logger, Network, holds_id, trail_children, trail_has
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Streams, Uniforms
@@ -227,7 +227,7 @@ class Response:
         requested = case.requested
         if requested is None:
             case.requested = array("i", (acct,))
-        elif acct in requested:
+        elif holds_id(requested, acct):
             return
         else:
             requested.append(acct)
@@ -262,7 +262,7 @@ class Response:
         if (
             depth < self.max_depth
             and net.acct_layer[acct] != net.last_layer
-            and trail_children(case.trail, acct)
+            and trail_has(case.trail, acct)
         ):
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
@@ -272,9 +272,9 @@ class Response:
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
         self._bank_load(-1)
-        requested = case.requested or ()
+        requested = case.requested
         for child in dict.fromkeys(trail_children(case.trail, acct)):
-            if child not in requested:
+            if not holds_id(requested, child):
                 case.hops_traced += 1
                 self.request_stop(case, child, depth + 1)
 
