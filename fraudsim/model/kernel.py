@@ -103,6 +103,7 @@ class Clock(simpy.Environment):
         # the bucket numbers present.
         self._far: dict[int, list[Entry]] = {}
         self._far_keys: list[int] = []
+        self._far_count = 0  # entries in all far buckets (there are thousands of buckets)
         # Queue-load samples of run_to (see queue_load).
         self._load_events = 0
         self._load_pending = 0.0
@@ -117,7 +118,7 @@ class Clock(simpy.Environment):
     @property
     def pending(self) -> int:
         """Return the number of happenings scheduled and not yet run."""
-        return self.near + sum(len(b) for b in self._far.values())
+        return self.near + self._far_count
 
     @property
     def near(self) -> int:
@@ -157,6 +158,7 @@ class Clock(simpy.Environment):
         if t != t:
             raise ValueError(f"cannot schedule {entry[3]!r} at time NaN")
         b = int(t / BUCKET_MIN) if t < Infinity else _NEVER
+        self._far_count += 1
         bucket = self._far.get(b)
         if bucket is None:
             self._far[b] = [entry]
@@ -170,6 +172,7 @@ class Clock(simpy.Environment):
             return False
         b = heappop(self._far_keys)
         run = self._far.pop(b)
+        self._far_count -= len(run)
         run.sort(reverse=True)  # ids are unique, so no two entries are equal
         self._run = run
         self._near_end = (b + 1) * BUCKET_MIN

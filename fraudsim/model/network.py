@@ -425,6 +425,9 @@ class Network:
 ID_BYTES: Final = array("i").itemsize
 """Bytes of an account id in a trail or stop-request array (a C int)."""
 
+SHORT_IDS: Final = 8
+"""Arrays up to this length are scanned element by element (see :func:`holds_id`)."""
+
 
 def _find_ids(ids: array[int], value: int, first_only: bool) -> list[int]:
     """Return the positions of ``value`` in ``ids`` (only the first if ``first_only``).
@@ -452,7 +455,11 @@ def _find_ids(ids: array[int], value: int, first_only: bool) -> list[int]:
 
 def holds_id(ids: array[int] | None, value: int) -> bool:
     """Return whether an array of account ids (a case's stop requests) holds ``value``."""
-    return ids is not None and bool(_find_ids(ids, value, True))
+    if ids is None:
+        return False
+    if len(ids) <= SHORT_IDS:
+        return value in ids  # a few boxed comparisons cost less than a byte search's set-up
+    return bool(_find_ids(ids, value, True))
 
 
 def trail_children(trail: array[int] | None, acct: int) -> list[int]:
