@@ -318,9 +318,12 @@ class Network:
         children = [self._next_account(layer, bank) for _ in range(k)]
         parts = [lots] if k == 1 else split_lots(lots, k)
         self._keep_trail(acct, lots, children, parts)
-        for child, part in zip(children, parts, strict=True):
+        # An index loop, not zip(..., strict=True): a compiled build calls zip
+        # with a keyword through the generic path, at each of millions of sweeps.
+        for j in range(k):
+            part = parts[j]
             if part:
-                self.credit(child, part)
+                self.credit(children[j], part)
 
     def _keep_trail(
         self, acct: int, lots: dict[int, int], children: list[int], parts: list[dict[int, int]]
