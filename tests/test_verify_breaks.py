@@ -192,9 +192,9 @@ def test_broken_bank_latency_fails_the_bank_fit(
 
     original = Response.request_stop
 
-    def slower(self: Response, case: Any, acct: int, depth: int) -> None:
+    def slower(self: Response, case: Any, acct: int, depth: int) -> bool:
         self.xdelay = [[5.0 for _ in row] for row in self.xdelay]  # a delay within one region
-        original(self, case, acct, depth)
+        return original(self, case, acct, depth)
 
     monkeypatch.setattr(Response, "request_stop", slower)
     rows = {r.subject: r.passed for r in delay_checks(base, QUICK.payments)}

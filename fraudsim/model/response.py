@@ -222,13 +222,17 @@ class Response:
     def _bank_load(self, change: int) -> None:
         self.bank_monitor.add_busy(self.clock.now, change)
 
-    def request_stop(self, case: Case, acct: int, depth: int) -> None:
-        """Send a stop-payment request for ``acct`` on behalf of ``case``."""
+    def request_stop(self, case: Case, acct: int, depth: int) -> bool:
+        """Send a stop-payment request for ``acct`` on behalf of ``case``.
+
+        Returns:
+            False if the case had already asked to stop ``acct`` (nothing is sent).
+        """
         requested = case.requested
         if requested is None:
             case.requested = array("i", (acct,))
         elif holds_id(requested, acct):
-            return
+            return False
         else:
             requested.append(acct)
         case.stop_requests += 1
@@ -240,6 +244,7 @@ class Response:
         if case.traced:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
         self.clock.after(delay, self._stop_handler, (case, acct, depth))
+        return True
 
     def _stop_executed(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
@@ -272,11 +277,10 @@ class Response:
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
         self._bank_load(-1)
-        requested = case.requested
         for child in dict.fromkeys(trail_children(case.trail, acct)):
-            if not holds_id(requested, child):
+            # request_stop looks the child up among the case's requests itself
+            if self.request_stop(case, child, depth + 1):
                 case.hops_traced += 1
-                self.request_stop(case, child, depth + 1)
 
     def pools(self) -> list[ServerPool]:
         """Return the staffed resources of the response chain."""
