@@ -94,7 +94,7 @@ def simulate(
     """
     started = time.perf_counter()
     run = run_world(scenario, seed, replication, trace_case, progress)
-    cases = cases_table(run)
+    cases = cases_table(run, release=True)
     resources = resources_table(run)
     summary = summarise(
         cases,
@@ -105,7 +105,7 @@ def simulate(
     )
     stats = {
         "wall_s": 0.0,  # set below, once the run is cleared away
-        "cases": float(len(run.cases)),
+        "cases": float(cases.num_rows),
         "events": float(run.events_processed),
         "money_movements": float(run.movements),
         "simulated_min": run.end_min,

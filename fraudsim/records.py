@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,14 @@ from fraudsim.model.cases import PREVENTED_SLOTS, STOPPERS, Case
 from fraudsim.model.world import RawRun
 
 IntArray = NDArray[np.int64]
+
+CHUNK_CASES: Final = 65_536
+"""Cases per record batch of the case table.
+
+The table is built a chunk at a time so that a big run's case objects can be
+freed as their rows are made (see :func:`cases_table`'s ``release``); a
+chunk's temporary lists and arrays are a few megabytes.
+"""
 
 
 class ConservationError(RuntimeError):
@@ -72,13 +80,16 @@ def itemgetter_of_prevented(who: str) -> Getter:
     return attrgetter(PREVENTED_SLOTS[who])
 
 
-def money_columns(run: RawRun) -> dict[str, IntArray]:
-    """Return every money column of the case table, after checking the identity.
+def money_columns(run: RawRun, cases: list[Case]) -> dict[str, IntArray]:
+    """Return the money columns of some of a run's cases, after checking the identity.
+
+    Args:
+        run: The finished run (its end balances).
+        cases: The cases to tabulate, in row order.
 
     Raises:
         ConservationError: If any case's money does not add up exactly.
     """
-    cases = run.cases
     col = {f"prevented_by_{w}_fen": _ints(cases, itemgetter_of_prevented(w)) for w in STOPPERS}
     prevented = sum(col.values(), np.zeros(len(cases), dtype=np.int64))
     police = _ints(cases, attrgetter("frozen_police_fen"))
@@ -118,13 +129,39 @@ def _check_identity(cases: list[Case], exposed: IntArray, parts: IntArray) -> No
         )
 
 
-def cases_table(run: RawRun) -> pa.Table:
+def cases_table(run: RawRun, *, release: bool = False) -> pa.Table:
     """Return one row per case: ids, key times (minutes; NaN if it never happened), amounts.
 
-    Built column by column (no per-case row objects), so a million cases
-    cost a few arrays, not a million dictionaries.
+    Built column by column (no per-case row objects), one record batch per
+    :data:`CHUNK_CASES` cases.
+
+    Args:
+        run: The finished run.
+        release: Take the cases out of ``run.cases`` (left empty) and free
+            each chunk's case objects once its rows are made. A million case
+            objects hold more memory than their table, so this keeps a big
+            run's peak memory at the end of the simulation instead of adding
+            the table on top of it.
+
+    Raises:
+        ConservationError: If any case's money does not add up exactly.
     """
     cases = run.cases
+    # range(1) for a run without cases: one empty batch still carries the schema.
+    starts = range(0, len(cases), CHUNK_CASES) or range(1)
+    if not release:
+        return pa.Table.from_batches([_batch(run, cases[lo : lo + CHUNK_CASES]) for lo in starts])
+    run.cases = []
+    batches = []
+    for lo in reversed(starts):  # from the end, so that each chunk is cut off the list
+        batches.append(_batch(run, cases[lo:]))
+        del cases[lo:]
+    batches.reverse()
+    return pa.Table.from_batches(batches)
+
+
+def _batch(run: RawRun, cases: list[Case]) -> pa.RecordBatch:
+    """Return the case-table rows of some of a run's cases."""
     regions = list(run.scenario.regions)
     scams = list(run.scenario.scam_types)
     columns: dict[str, pa.Array] = {
@@ -135,11 +172,11 @@ def cases_table(run: RawRun) -> pa.Table:
     }
     for name, kind, get in _ATTRIBUTES[1:]:
         columns[name] = pa.array([get(c) for c in cases], kind)
-    for name, values in money_columns(run).items():
+    for name, values in money_columns(run, cases).items():
         columns[name] = pa.array(values, pa.int64())
     for name, get in _COUNTS:
         columns[name] = pa.array(_ints(cases, get), pa.int64())
-    return pa.table(columns)
+    return pa.record_batch(columns)
 
 
 def resources_table(run: RawRun) -> pa.Table:

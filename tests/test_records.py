@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from fraudsim import records
 from fraudsim.model.world import run_world
 from fraudsim.records import ConservationError, cases_table, resources_table
 from tests.conftest import busy, xiamen
@@ -17,6 +18,38 @@ def test_a_run_without_cases_gives_an_empty_table_with_every_column() -> None:
     full = cases_table(run_world(xiamen()))
     assert empty.num_rows == 0
     assert empty.schema == full.schema
+
+
+def _ipc_bytes(table: pa.Table) -> bytes:
+    """Return the table as one Arrow IPC stream of a single batch."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def test_chunks_and_released_cases_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = cases_table(run_world(busy()))
+    monkeypatch.setattr(records, "CHUNK_CASES", 7)
+    run = run_world(busy())
+    n = len(run.cases)
+    assert n > 3 * 7 and n % 7  # several chunks, the last one short
+    kept = cases_table(run)
+    assert len(run.cases) == n
+    released = cases_table(run, release=True)
+    assert run.cases == []
+    assert kept.column("case_id").num_chunks == -(-n // 7)
+    assert _ipc_bytes(kept) == _ipc_bytes(whole)  # Table.equals would find NaN != NaN
+    assert _ipc_bytes(released) == _ipc_bytes(whole)
+    assert released.column("case_id").to_pylist() == list(range(n))
+
+
+def test_a_run_without_cases_released_still_has_every_column() -> None:
+    run = run_world(xiamen(["scam_types.customer_service.hook_prob=0"]))
+    run.cases.clear()
+    empty = cases_table(run, release=True)
+    assert empty.num_rows == 0
+    assert empty.schema == cases_table(run_world(xiamen())).schema
 
 
 def test_money_columns_are_integer_fen_and_times_are_minutes() -> None:

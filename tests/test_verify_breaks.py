@@ -215,8 +215,8 @@ def test_a_corrupted_money_column_fails_conservation(
 
     original = records.money_columns
 
-    def corrupt(run: Any) -> dict[str, Any]:
-        columns = original(run)  # the model's own identity check has passed by now
+    def corrupt(run: Any, cases: Any) -> dict[str, Any]:
+        columns = original(run, cases)  # the model's own identity check has passed by now
         cashed = columns["cashed_out_fen"].copy()
         cashed[::7] += 1
         return {**columns, "cashed_out_fen": cashed}
