@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.network import (
+    ACCOUNT_BLOCK,
     ACTIVE,
     BY_BANK,
     BY_POLICE,
@@ -318,6 +319,43 @@ def test_the_trail_is_kept_only_for_cases_that_report() -> None:
     assert len(trail) == (2 + 1) + (2 + 2)  # two entries: acct, k, children
 
 
+def test_cases_swept_together_each_get_a_trail_of_their_own() -> None:
+    w = World(pooled())  # one account per bank and layer: the three lots travel together
+    acct = w.l1()
+    w.net.credit(acct, {0: 100, 1: 200})
+    w.cases[2].trail = array("i", [~99, 1, 98])  # case 2 already has a trail
+    w.net.credit(acct, {2: 300})
+    w.run(L1_DWELL + 1)
+    trails = [c.trail for c in w.cases]
+    assert trails[0] is not None and trails[1] is not None and trails[2] is not None
+    (l2,) = trail_children(trails[0], acct)
+    assert list(trails[0]) == list(trails[1]) == [~acct, 1, l2]
+    assert list(trails[2]) == [~99, 1, 98, ~acct, 1, l2]
+    assert len({id(t) for t in trails}) == 3  # no case shares another's array
+    w.run(L1_DWELL + L2_DWELL + 1)  # the L2 sweep extends every trail, each once
+    assert trail_children(trails[0], l2) == trail_children(trails[1], l2)
+    assert trails[1] is not None and len(trails[1]) == 3 + 2 + 2
+
+
+def test_accounts_opened_past_a_block_start_active_and_empty() -> None:
+    w = World(network_scenario())
+    n = ACCOUNT_BLOCK + 3
+    ids = [w.net._open(k % 3, 0, k) for k in range(n)]
+    assert ids == list(range(n)) and w.net.n_accounts == n
+    assert len(w.net.acct_bank) % ACCOUNT_BLOCK == 0
+    for acct in (0, ACCOUNT_BLOCK - 1, ACCOUNT_BLOCK, n - 1):
+        assert (w.net.acct_layer[acct], w.net.acct_bank[acct], w.net.acct_slot[acct]) == (
+            acct % 3,
+            0,
+            acct,
+        )
+        assert w.net.status[acct] == ACTIVE and w.net.frozen_by[acct] == BY_POLICE
+        assert not w.net.sweep_due[acct] and w.net.hold_until[acct] == 0.0
+        assert w.net.stop_gen[acct] == 0 and w.net.lots[acct] is None
+    w.net.credit(n - 1, {0: 50})
+    assert w.net.held(n - 1) == {0: 50}
+
+
 def test_trail_children_collects_every_sweep_in_order() -> None:
     # Account 7 swept twice (to 3 then to 5, 9), account 3 once; ids may repeat.
     trail = array("i", [~7, 1, 3, ~3, 2, 7, 4, ~7, 2, 5, 9])
@@ -432,8 +470,8 @@ def test_every_fen_is_held_frozen_or_cashed_out(
 
     def act(action: tuple[str, int]) -> None:
         kind, k = action
-        if net.acct_bank:
-            acct = k % len(net.acct_bank)
+        if net.n_accounts:
+            acct = k % net.n_accounts
             if kind == "stop":
                 net.stop(acct)
             else:
