@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -19,6 +20,7 @@ from fraudsim.model.network import (
     FROZEN,
     STOPPED,
     Network,
+    _Picker,
     holds_id,
     split_lots,
     trail_children,
@@ -75,6 +77,29 @@ def network_scenario(overrides: Sequence[str] = (), layers: int = 3) -> Scenario
 
 def pooled(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
     return network_scenario(["mule_network.accounts_per_bank=1", *overrides], layers)
+
+
+# -- weighted choice ------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1e6), min_size=1, max_size=40).filter(lambda w: sum(w) > 0),
+    st.floats(0.0, 1.0),
+)
+def test_a_picker_chooses_as_bisection_of_its_cumulative_weights(
+    weights: list[float], u: float
+) -> None:
+    picker = _Picker(list(range(100, 100 + len(weights))), weights)
+    expected = picker.items[min(bisect_right(picker.cdf, u), len(weights) - 1)]
+    assert picker.pick(u) == expected
+    assert picker.scan == (len(weights) <= 16)
+
+
+def test_a_picker_never_chooses_a_zero_weight() -> None:
+    picker = _Picker([7, 8, 9], [0.5, 0.0, 0.5])
+    assert {picker.pick(k / 1000) for k in range(1000)} == {7, 9}
+    assert picker.pick(1.0) == 9  # at or past the last cumulative weight: the last
 
 
 # -- split_lots -----------------------------------------------------------------

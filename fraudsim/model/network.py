@@ -43,6 +43,10 @@ Logger = Callable[[Case, str, int, int, str], None]
 """Records an event of a traced case: (case, event, account, fen, detail)."""
 
 
+SCAN_ITEMS: Final = 16
+"""Pickers of up to this many candidates scan their weights instead of bisecting."""
+
+
 class _Picker:
     """Weighted choice among candidates by one uniform draw."""
 
@@ -50,11 +54,22 @@ class _Picker:
         total = sum(weights)
         self.items = items
         self.cdf = [w / total for w in accumulate(weights)] if total > 0 else []
+        self.scan = len(self.cdf) <= SCAN_ITEMS
 
     def pick(self, u: float) -> int:
-        items = self.items
-        i = bisect_right(self.cdf, u)
-        # u can exceed the last cumulative weight by a rounding error.
+        """Return the first candidate whose cumulative weight exceeds ``u``.
+
+        That is ``bisect_right``'s answer. A picker chooses among a handful
+        of banks, and a compiled build compares unboxed floats in a loop in
+        a tenth of the time the call to ``bisect_right`` takes.
+        """
+        items, cdf = self.items, self.cdf
+        if self.scan:
+            for i in range(len(cdf)):
+                if u < cdf[i]:
+                    return items[i]
+            return items[-1]  # u can exceed the last cumulative weight by a rounding error
+        i = bisect_right(cdf, u)
         return items[i] if i < len(items) else items[-1]
 
 
