@@ -256,3 +256,24 @@ def _nan_safe(rows: list[dict[str, float | int | str]]) -> list[dict[str, object
         {k: "nan" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
         for row in rows
     ]
+
+
+def test_rows_read_midway_leave_the_later_rows_unchanged() -> None:
+    changes = [(0.0, 2, 1), (5.0, 1, 1), (7.5, 0, 1), (12.0, 3, 0), (31.0, 1, 1), (33.0, 0, 0)]
+
+    def fill(m: BinnedMonitor, upto: float) -> None:
+        for t, q, busy in changes:
+            if t < upto:
+                m.set_state(t, q, busy, 2)
+
+    plain = BinnedMonitor("x", 10.0)
+    fill(plain, math.inf)
+    midway = BinnedMonitor("x", 10.0)
+    fill(midway, 13.0)
+    first, second = midway.rows(12.5)  # ends inside the open bin: its areas are written back
+    assert first["mean_queue"] == pytest.approx((2 * 5 + 1 * 2.5) / 10)
+    assert second["mean_queue"] == pytest.approx(3 * 0.5 / 2.5)  # queue 3 from minute 12
+    for t, q, busy in changes:
+        if t >= 13.0:
+            midway.set_state(t, q, busy, 2)
+    assert midway.rows(40.0) == plain.rows(40.0)

@@ -39,6 +39,14 @@ class BinnedMonitor:
     _capacity: float = 0.0
     _cur: int = 0
     _bin_end: float = 0.0
+    # The current bin's three areas while it is open (see advance): plain
+    # float fields, which a compiled build keeps unboxed, where adding to a
+    # list's float makes a new float object each time. `_open` says whether
+    # they hold bin `_cur`'s areas (the lists' entries for it are then stale).
+    _cur_queue: float = 0.0
+    _cur_busy: float = 0.0
+    _cur_capacity: float = 0.0
+    _open: bool = False
 
     def _bin(self, t: float) -> int:
         return self._grow(int(t // self.bin_min))
@@ -59,13 +67,15 @@ class BinnedMonitor:
             return
         q, busy, cap = self._queue, self._busy, self._capacity
         if now < self._bin_end:
-            # Fast path: still inside the bin of the last change.
-            b, dt = self._cur, now - t
-            self.queue_area[b] += q * dt
-            self.busy_area[b] += busy * dt
-            self.capacity_area[b] += cap * dt
+            # Fast path: still inside the bin of the last change. The same
+            # additions in the same order as on the lists, so the same sums.
+            dt = now - t
+            self._cur_queue += q * dt
+            self._cur_busy += busy * dt
+            self._cur_capacity += cap * dt
             self._last = now
             return
+        self._close()
         # Walk the bins by index: recomputing the bin from t could stall when a
         # bin edge (b + 1) * width floor-divides back into bin b in binary.
         b = self._bin(t)
@@ -81,8 +91,26 @@ class BinnedMonitor:
                 t = end
             b = self._grow(b + 1)
         self._last = now
-        self._cur = self._bin(now)
-        self._bin_end = (self._cur + 1) * self.bin_min
+        b = self._cur = self._bin(now)
+        self._bin_end = (b + 1) * self.bin_min
+        self._cur_queue = self.queue_area[b]
+        self._cur_busy = self.busy_area[b]
+        self._cur_capacity = self.capacity_area[b]
+        self._open = True
+
+    def _close(self) -> None:
+        """Write the open bin's areas back to the lists.
+
+        Until :meth:`advance` opens a bin again, its fast path is closed too
+        (``_bin_end`` is minus infinity).
+        """
+        if self._open:
+            b = self._cur
+            self.queue_area[b] = self._cur_queue
+            self.busy_area[b] = self._cur_busy
+            self.capacity_area[b] = self._cur_capacity
+            self._open = False
+            self._bin_end = -math.inf
 
     def set_state(self, now: float, queue: int, busy: int, capacity: float) -> None:
         """Record a change of queue length, busy servers or capacity at ``now``."""
@@ -120,6 +148,7 @@ class BinnedMonitor:
     def rows(self, end: float) -> list[dict[str, float | int | str]]:
         """Return one row per bin up to ``end`` with means over the bin."""
         self.advance(end)
+        self._close()
         self._bin(max(0.0, end - 1e-9))
         out: list[dict[str, float | int | str]] = []
         for b in range(len(self.queue_area)):
