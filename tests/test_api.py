@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import fraudsim
@@ -136,3 +138,19 @@ def test_a_finished_run_leaves_nothing_behind() -> None:
         fraudsim.simulate(scenario, replication=rep)
     assert len(gc.get_objects()) - after_one < 100
     assert not [o for o in gc.get_objects() if isinstance(o, Clock)]
+
+
+def test_a_case_table_in_many_chunks_gives_the_same_results(
+    result: SimulationResult, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fraudsim import records
+    from fraudsim.results import write_parquet
+
+    monkeypatch.setattr(records, "CHUNK_CASES", 5)
+    chunked = fraudsim.simulate(busy(), seed=11, replication=2)
+    assert chunked.cases.column("case_id").num_chunks > 1
+    assert same(chunked.cases, result.cases)
+    assert chunked.summary == result.summary
+    assert chunked.stats["cases"] == result.stats["cases"] == result.cases.num_rows
+    write_parquet(chunked.cases, tmp_path / "cases.parquet")
+    assert same(pq.read_table(tmp_path / "cases.parquet"), result.cases)
