@@ -27,6 +27,12 @@ Prints the figures quoted for the engine's speed (one core):
 * the speed-up of a 16-replication sweep with 2 worker processes over 1
   (``--sweep-days`` of the national year per replication).
 
+This machine's timings vary by a tenth or more from run to run, and a
+short run more so. Sizes under a million cases are run ``--repeats``
+times and the table shows the median (and the range); the sweep is timed
+``--repeats`` times, 1 and 2 workers alternately, and the median speed-up
+is quoted. A run of a million cases or more takes minutes and runs once.
+
 Flags:
 
 * ``--days D``: simulated days of contacts of the single replication (365).
@@ -39,6 +45,8 @@ Flags:
   memory check (0.365).
 * ``--sweep-days D``: days of contacts per replication of the sweep
   speed-up (3.65; 0 to skip).
+* ``--repeats N``: runs of each size under a million cases, and timings of
+  the sweep (3).
 
 Each measurement runs in its own process so that peak memory is its own.
 The first line names the engine measured: ``python``, or ``compiled`` after
@@ -57,12 +65,13 @@ import heapq
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "national-year.toml"
@@ -216,6 +225,10 @@ def memory_by_replication(mode: str, reps: int, days: float) -> dict[str, Any]:
     return {"start": start, "rows": rows}
 
 
+REPEATED_BELOW: Final = 1_000_000
+"""Sizes of the scaling table under this many cases are run ``--repeats`` times."""
+
+
 def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
     """Return wall times of a 2-point sweep x replications with 1 and with 2 workers."""
     from fraudsim import load_scenario, sweep
@@ -228,6 +241,12 @@ def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
         sweep(scenario, grid, replications=replications // 2, workers=workers)
         times.append(time.perf_counter() - started)
     return times[0], times[1]
+
+
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Return the run of median wall time (the lower middle one of an even count)."""
+    ranked = sorted(runs, key=lambda r: r["wall_s"])
+    return ranked[(len(ranked) - 1) // 2]
 
 
 def _child(args: list[str]) -> Any:
@@ -311,6 +330,12 @@ def main() -> None:
         default=3.65,
         help="days of contacts per replication in the sweep test (0 to skip)",
     )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each size under a million cases, and timings of the sweep",
+    )
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--child-drain", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--child-memory", choices=["simulate", "sweep"], help=argparse.SUPPRESS)
@@ -363,14 +388,18 @@ def main() -> None:
         )
         base = None
         for n in sizes:
-            r = in_subprocess(n / CASES_PER_DAY, args.drain_days)
+            repeats = args.repeats if n < REPEATED_BELOW else 1
+            runs = [in_subprocess(n / CASES_PER_DAY, args.drain_days) for _ in range(repeats)]
+            r = median_run(runs)
             per_case = r["wall_s"] / r["cases"] * 1e6
             base = base or per_case
+            walls = sorted(x["wall_s"] / x["cases"] * 1e6 for x in runs)
+            spread = f"  ({walls[0]:.1f} to {walls[-1]:.1f}, {repeats} runs)" if repeats > 1 else ""
             print(
                 f"  {r['cases']:>10,.0f}  {r['wall_s']:8.1f}  {per_case:8.1f}  "
                 f"{per_case / base:5.2f}  {r['events'] / r['cases']:11.1f}  "
                 f"{r['wall_s'] / r['events'] * 1e6:8.2f}  {r['mean_pending']:9,.0f}  "
-                f"{r['peak_mib']:8,.0f}"
+                f"{r['peak_mib']:8,.0f}{spread}"
             )
 
     if args.memory_reps > 0:
@@ -383,9 +412,14 @@ def main() -> None:
             print_memory("sweep", args.memory_reps, args.memory_days)
 
     if args.sweep_days > 0:
-        one, two = sweep_speedup(args.sweep_days)
         print(f"\nsweep of 16 replications ({args.sweep_days:g} days each)")
-        print(f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}")
+        ratios = []
+        for _ in range(max(1, args.repeats)):
+            one, two = sweep_speedup(args.sweep_days)
+            ratios.append(one / two)
+            print(f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}")
+        if len(ratios) > 1:
+            print(f"  median speed-up x{statistics.median(ratios):4.2f}")
 
 
 if __name__ == "__main__":

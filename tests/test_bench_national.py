@@ -50,3 +50,10 @@ def test_measure_reports_the_queue_load(bench: ModuleType) -> None:
 def test_memory_check_sees_every_replication(bench: ModuleType, mode: str) -> None:
     out = bench.memory_by_replication(mode, 2, 0.05)
     assert [(run, rep) for run, rep, _, _ in out["rows"]] == [(1, 0), (2, 1)]
+
+
+def test_the_median_run_is_the_middle_wall_time(bench: ModuleType) -> None:
+    runs = [{"wall_s": w, "cases": 1.0} for w in (3.0, 1.0, 2.0)]
+    assert bench.median_run(runs)["wall_s"] == 2.0
+    assert bench.median_run(runs[:2])["wall_s"] == 1.0  # even count: the lower middle
+    assert bench.median_run(runs[:1])["wall_s"] == 3.0
