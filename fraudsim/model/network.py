@@ -37,7 +37,7 @@ BY_POLICE: Final = 0
 BY_BANK: Final = 1
 
 ACCOUNT_BLOCK: Final = 4096
-"""Accounts added to the per-account columns at a time (see :meth:`Network._open`)."""
+"""Accounts added to the per-account columns at a time (see :meth:`Network._grow_columns`)."""
 
 Logger = Callable[[Case, str, int, int, str], None]
 """Records an event of a traced case: (case, event, account, fen, detail)."""
