@@ -344,6 +344,17 @@ def test_the_trail_is_kept_only_for_cases_that_report() -> None:
     assert len(trail) == (2 + 1) + (2 + 2)  # two entries: acct, k, children
 
 
+def test_no_trail_is_kept_once_tracing_is_over() -> None:
+    w = World(network_scenario(["mule_network.accounts_per_bank=50"]))
+    w.cases[0].tracing_over = True
+    a0, a1 = (w.net.first_layer_account(c) for c in w.cases[:2])
+    w.net.credit(a0, {0: 100})
+    w.net.credit(a1, {1: 100})
+    w.run(L1_DWELL + L2_DWELL + 1)
+    assert w.cases[0].trail is None
+    assert w.cases[1].trail is not None
+
+
 def test_cases_swept_together_each_get_a_trail_of_their_own() -> None:
     w = World(pooled())  # one account per bank and layer: the three lots travel together
     acct = w.l1()

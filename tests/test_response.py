@@ -14,8 +14,14 @@ from typing import Any
 import pytest
 
 from fraudsim import simulate
-from fraudsim.model.cases import Case
-from fraudsim.model.response import _triage_key, cross_region_delays
+from fraudsim.model.cases import MINUTES_PER_DAY, Case, build_cases
+from fraudsim.model.kernel import Clock
+from fraudsim.model.network import Network
+from fraudsim.model.payments import Payments
+from fraudsim.model.response import Response, _triage_key, cross_region_delays
+from fraudsim.model.warning import EarlyWarning
+from fraudsim.model.world import _Admitter
+from fraudsim.rng import Streams
 from fraudsim.scenario import Scenario
 from fraudsim.scenario.loading import validate_scenario
 from tests.conftest import xiamen
@@ -165,6 +171,50 @@ def test_tracing_depth_limits_the_hops_traced(depth: int, hops: int) -> None:
     )
     assert r["hops_traced"] == hops
     assert r["stop_requests"] == 1 + hops
+
+
+def world_until(scenario: Scenario, until: float) -> list[Case]:
+    """Run the world as run_world does, but stop the clock at ``until``; return its cases."""
+    streams = Streams(scenario.seed, 0)
+    _, cases = build_cases(scenario, streams)
+    end = (scenario.time.horizon_days + scenario.time.drain_days) * MINUTES_PER_DAY
+    clock = Clock()
+
+    def log(*_: Any) -> None:
+        pass
+
+    network = Network(scenario, clock, streams, cases, log)
+    payments = Payments(scenario, clock, network, log)
+    Response(scenario, clock, network, payments, streams, log, end)
+    EarlyWarning(scenario, clock, payments, streams, log, end)
+    _Admitter(clock, cases, payments)
+    clock.run_to(until)
+    return cases
+
+
+def test_tracing_state_is_freed_once_nothing_more_can_be_asked() -> None:
+    # The stop (at 3530.5) comes after the first sweep (3522): three hops are traced.
+    scenario = replay({}, ["banks.xiamen_bank.stop_latency_min=30"])
+    (during,) = world_until(scenario, 3525.0)  # the stop request is still open
+    assert during.open_requests == 1 and not during.tracing_over
+    assert during.trail is not None and during.requested is not None
+    (after,) = world_until(scenario, 3 * MINUTES_PER_DAY)
+    assert after.hops_traced == 3 and after.stop_requests == 4
+    assert after.open_requests == 0 and after.tracing_over
+    assert after.trail is None and after.requested is None
+
+
+def test_tracing_state_stays_while_payments_can_follow() -> None:
+    # Payments every 5 hours after the case starts: each one asks for a stop later.
+    scenario = replay(
+        keeps_paying(3, 300.0),
+        ["response.guidance.success_prob=0", "response.patrols.dispatch_prob=0"],
+    )
+    (case,) = world_until(scenario, FIRST + 150.0)  # requests answered, two payments to come
+    assert case.open_requests == 0 and case.next_i < case.n_pay
+    assert not case.tracing_over and case.requested is not None
+    (case,) = world_until(scenario, 3 * MINUTES_PER_DAY)
+    assert case.next_i == case.n_pay and case.tracing_over
 
 
 def test_a_stop_fast_enough_needs_no_tracing() -> None:

@@ -86,6 +86,7 @@ class Case:
         "last_pay_min",
         "n_pay",
         "next_i",
+        "open_requests",
         "paid_fen",
         "patrol_min",
         "plan_fen",
@@ -109,6 +110,7 @@ class Case:
         "self_stop",
         "stop_requests",
         "traced",
+        "tracing_over",
         "trail",
         "warned_min",
         "warning_min",
@@ -184,6 +186,11 @@ class Case:
         # a kilobyte, and a list 8 bytes an id.
         self.requested: array[int] | None = None
         self.trail: array[int] | None = None
+        # Stop requests and bank inquiries sent for this case and not yet
+        # answered; once none is open and no payment can follow, the police
+        # can ask nothing more, and the two arrays above are freed early.
+        self.open_requests = 0
+        self.tracing_over = False
 
     def add_prevented(self, who: str, fen: int) -> None:
         """Credit ``fen`` of prevented payments to stopper ``who`` (one of STOPPERS)."""

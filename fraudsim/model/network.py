@@ -376,7 +376,8 @@ class Network:
         owned = False
         for cid in lots:
             case = cases[cid]
-            if case.reports:  # only money that police will trace needs its trail kept
+            # Only money that police will trace, and still can, needs its trail kept.
+            if case.reports and not case.tracing_over:
                 if entry is None:
                     # Made once per sweep: copying an array into an array
                     # is a memcpy, where a list is converted item by item.

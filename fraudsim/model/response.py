@@ -243,6 +243,7 @@ class Response:
         self.bank_monitor.arrival(self.clock.now)
         if case.traced:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
+        case.open_requests += 1
         self.clock.after(delay, self._stop_handler, (case, acct, depth))
         return True
 
@@ -272,7 +273,9 @@ class Response:
             bank = net.acct_bank[acct]
             delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
             self._bank_load(+1)
+            case.open_requests += 1
             self.clock.after(delay, self._inquiry_handler, (case, acct, depth))
+        self._answered(case)
 
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
@@ -281,6 +284,22 @@ class Response:
             # request_stop looks the child up among the case's requests itself
             if self.request_stop(case, child, depth + 1):
                 case.hops_traced += 1
+        self._answered(case)
+
+    def _answered(self, case: Case) -> None:
+        """Count one of the case's requests answered; free its tracing state when done.
+
+        With no request open, an analyst already on the case and no payment
+        left to make (the only later source of stop requests), nothing can
+        ask for the case's trail or requests again: they are freed now
+        rather than when the clock stops, so that the heap does not keep a
+        year of them, and the network stops recording the trail.
+        """
+        case.open_requests -= 1
+        if case.open_requests == 0 and case.next_i >= case.n_pay and case.started:
+            case.trail = None
+            case.requested = None
+            case.tracing_over = True
 
     def pools(self) -> list[ServerPool]:
         """Return the staffed resources of the response chain."""
