@@ -192,6 +192,16 @@ class Case:
         self.open_requests = 0
         self.tracing_over = False
 
+    def end_tracing(self) -> None:
+        """Free the trail and stop requests: the police's working memory, not results.
+
+        Called once nothing more can be asked for the case, or when the
+        clock stops; the network keeps no trail for the case afterwards.
+        """
+        self.trail = None
+        self.requested = None
+        self.tracing_over = True
+
     def add_prevented(self, who: str, fen: int) -> None:
         """Credit ``fen`` of prevented payments to stopper ``who`` (one of STOPPERS)."""
         slot = PREVENTED_SLOTS[who]

@@ -297,9 +297,7 @@ class Response:
         """
         case.open_requests -= 1
         if case.open_requests == 0 and case.next_i >= case.n_pay and case.started:
-            case.trail = None
-            case.requested = None
-            case.tracing_over = True
+            case.end_tracing()
 
     def pools(self) -> list[ServerPool]:
         """Return the staffed resources of the response chain."""

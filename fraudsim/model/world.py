@@ -162,10 +162,7 @@ def run_world(
         clock.run_to(end_min, progress)
     in_accounts, held = network.balances()
     for case in cases:
-        # Tracing state is working memory of the police, not a result: free
-        # it before the tables are built, when memory peaks.
-        case.trail = None
-        case.requested = None
+        case.end_tracing()  # before the tables are built, when memory peaks
     pools = [*response.pools(), warning.team]
     run = RawRun(
         scenario=scenario,
