@@ -38,15 +38,15 @@ class BinnedMonitor:
     _busy: int = 0
     _capacity: float = 0.0
     _cur: int = 0
-    _bin_end: float = 0.0
-    # The current bin's three areas while it is open (see advance): plain
-    # float fields, which a compiled build keeps unboxed, where adding to a
-    # list's float makes a new float object each time. `_open` says whether
-    # they hold bin `_cur`'s areas (the lists' entries for it are then stale).
+    # End of the open bin `_cur`; minus infinity while no bin is open.
+    _bin_end: float = -math.inf
+    # The open bin's three areas (see advance): plain float fields, which a
+    # compiled build keeps unboxed, where adding to a list's float makes a
+    # new float object each time. While a bin is open, the lists' entries
+    # for it are stale.
     _cur_queue: float = 0.0
     _cur_busy: float = 0.0
     _cur_capacity: float = 0.0
-    _open: bool = False
 
     def _bin(self, t: float) -> int:
         return self._grow(int(t // self.bin_min))
@@ -96,20 +96,17 @@ class BinnedMonitor:
         self._cur_queue = self.queue_area[b]
         self._cur_busy = self.busy_area[b]
         self._cur_capacity = self.capacity_area[b]
-        self._open = True
 
     def _close(self) -> None:
-        """Write the open bin's areas back to the lists.
+        """Write the open bin's areas back to the lists and close it.
 
-        Until :meth:`advance` opens a bin again, its fast path is closed too
-        (``_bin_end`` is minus infinity).
+        Until :meth:`advance` opens a bin again, its fast path is closed too.
         """
-        if self._open:
+        if self._bin_end > -math.inf:
             b = self._cur
             self.queue_area[b] = self._cur_queue
             self.busy_area[b] = self._cur_busy
             self.capacity_area[b] = self._cur_capacity
-            self._open = False
             self._bin_end = -math.inf
 
     def set_state(self, now: float, queue: int, busy: int, capacity: float) -> None:
