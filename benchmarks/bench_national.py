@@ -340,6 +340,8 @@ def main() -> None:
     parser.add_argument("--child-drain", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--child-memory", choices=["simulate", "sweep"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     if args.child is not None:
         print(json.dumps(measure(args.child, args.child_drain)))
         return
@@ -414,7 +416,7 @@ def main() -> None:
     if args.sweep_days > 0:
         print(f"\nsweep of 16 replications ({args.sweep_days:g} days each)")
         ratios = []
-        for _ in range(max(1, args.repeats)):
+        for _ in range(args.repeats):
             one, two = sweep_speedup(args.sweep_days)
             ratios.append(one / two)
             print(f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}")
