@@ -327,13 +327,19 @@ def test_local_share_routes_first_payments_to_the_victims_region() -> None:
                 assert (w.net.region_of(acct) == region) is same
 
 
-def test_the_trail_is_kept_only_for_cases_that_report() -> None:
-    w = World(network_scenario(["mule_network.accounts_per_bank=50"]), reports=False)
-    w.cases[1].reports = True
+def two_cases_swept(w: World) -> int:
+    """Pay cases 0 and 1 into accounts of their own, run two sweeps; return case 1's account."""
     a0, a1 = (w.net.first_layer_account(c) for c in w.cases[:2])
     w.net.credit(a0, {0: 100})
     w.net.credit(a1, {1: 100})
     w.run(L1_DWELL + L2_DWELL + 1)
+    return a1
+
+
+def test_the_trail_is_kept_only_for_cases_that_report() -> None:
+    w = World(network_scenario(["mule_network.accounts_per_bank=50"]), reports=False)
+    w.cases[1].reports = True
+    a1 = two_cases_swept(w)
     assert w.cases[0].trail is None
     trail = w.cases[1].trail
     assert trail is not None
@@ -347,10 +353,7 @@ def test_the_trail_is_kept_only_for_cases_that_report() -> None:
 def test_no_trail_is_kept_once_tracing_is_over() -> None:
     w = World(network_scenario(["mule_network.accounts_per_bank=50"]))
     w.cases[0].tracing_over = True
-    a0, a1 = (w.net.first_layer_account(c) for c in w.cases[:2])
-    w.net.credit(a0, {0: 100})
-    w.net.credit(a1, {1: 100})
-    w.run(L1_DWELL + L2_DWELL + 1)
+    two_cases_swept(w)
     assert w.cases[0].trail is None
     assert w.cases[1].trail is not None
 
