@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fraudsim import simulate
-from fraudsim.model.world import run_world
+from fraudsim.model.world import build_world, run_world
 from fraudsim.rng import Streams
 from tests.conftest import busy, xiamen
 
@@ -176,6 +176,25 @@ def test_replications_differ_and_seeds_reproduce() -> None:
     assert r0.column("contact_min") != r1.column("contact_min")
     again = simulate(s, replication=1).cases
     assert again.column("exposed_fen").equals(r1.column("exposed_fen"))
+
+
+def test_a_built_world_has_not_run_and_runs_as_run_world_does() -> None:
+    s = busy()
+    world = build_world(s, trace_case=3)
+    assert world.clock.now == 0.0 and world.clock.events_processed == 0
+    assert world.cases[3].traced and not world.trace
+    assert all(c.paid_fen == 0 for c in world.cases)
+    # Stopped midway and run on, the world ends as run_world's does.
+    world.clock.run_to(world.end_min / 3)
+    world.clock.run_to(world.end_min)
+    run = run_world(s, trace_case=3)
+    assert world.clock.events_processed == run.events_processed > 0
+    assert sum(c.paid_fen for c in run.cases) > 0
+    assert [c.paid_fen for c in world.cases] == [c.paid_fen for c in run.cases]
+    assert [c.cashed_out_fen for c in world.cases] == [c.cashed_out_fen for c in run.cases]
+    assert [(e.time_min, e.event) for e in world.trace] == [
+        (e.time_min, e.event) for e in run.trace
+    ]
 
 
 def test_freezing_a_pooled_account_returns_each_victim_her_share() -> None:

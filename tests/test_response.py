@@ -14,14 +14,9 @@ from typing import Any
 import pytest
 
 from fraudsim import simulate
-from fraudsim.model.cases import MINUTES_PER_DAY, Case, build_cases
-from fraudsim.model.kernel import Clock
-from fraudsim.model.network import Network
-from fraudsim.model.payments import Payments
-from fraudsim.model.response import Response, _triage_key, cross_region_delays
-from fraudsim.model.warning import EarlyWarning
-from fraudsim.model.world import _Admitter
-from fraudsim.rng import Streams
+from fraudsim.model.cases import MINUTES_PER_DAY, Case
+from fraudsim.model.response import _triage_key, cross_region_delays
+from fraudsim.model.world import build_world
 from fraudsim.scenario import Scenario
 from fraudsim.scenario.loading import validate_scenario
 from tests.conftest import xiamen
@@ -174,22 +169,10 @@ def test_tracing_depth_limits_the_hops_traced(depth: int, hops: int) -> None:
 
 
 def world_until(scenario: Scenario, until: float) -> list[Case]:
-    """Run the world as run_world does, but stop the clock at ``until``; return its cases."""
-    streams = Streams(scenario.seed, 0)
-    _, cases = build_cases(scenario, streams)
-    end = (scenario.time.horizon_days + scenario.time.drain_days) * MINUTES_PER_DAY
-    clock = Clock()
-
-    def log(*_: Any) -> None:
-        pass
-
-    network = Network(scenario, clock, streams, cases, log)
-    payments = Payments(scenario, clock, network, log)
-    Response(scenario, clock, network, payments, streams, log, end)
-    EarlyWarning(scenario, clock, payments, streams, log, end)
-    _Admitter(clock, cases, payments)
-    clock.run_to(until)
-    return cases
+    """Build the world as run_world does, but stop its clock at ``until``; return its cases."""
+    world = build_world(scenario)
+    world.clock.run_to(until)
+    return world.cases
 
 
 def test_tracing_state_is_freed_once_nothing_more_can_be_asked() -> None:

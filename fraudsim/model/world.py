@@ -112,24 +112,52 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def run_world(
+@dataclass
+class World:
+    """A world assembled from a scenario, its clock not yet run.
+
+    Attributes:
+        root: The root seed the random streams come from.
+        end_min: The end of the run (horizon and drain) in minutes.
+        clock: The simulation clock every part schedules on.
+        counts: Contacts and conversions counted while building the cases.
+        cases: All cases, indexed by id.
+        network: The mule-account network.
+        response: The police and bank response chain.
+        warning: The early-warning team.
+        trace: The traced case's timeline, filled as the clock runs.
+    """
+
+    root: int
+    end_min: float
+    clock: Clock
+    counts: ContactCounts
+    cases: list[Case]
+    network: Network
+    response: Response
+    warning: EarlyWarning
+    trace: list[TraceEvent]
+
+
+def build_world(
     scenario: Scenario,
     seed: int | None = None,
     replication: int = 0,
     trace_case: int | None = None,
-    progress: Callable[[float], None] | None = None,
-) -> RawRun:
-    """Simulate one replication of a scenario.
+) -> World:
+    """Assemble one replication's world: cases, network, payments, response, warning.
+
+    Its clock has not run: :func:`run_world` runs it to the end, and tests
+    may stop it at any time to look at the state midway.
 
     Args:
         scenario: The validated scenario.
         seed: Root seed; the scenario's own seed when None.
         replication: Replication number (selects the random streams).
         trace_case: Id of a case whose full timeline and money tree to record.
-        progress: Called with the simulated minute reached, about 100 times.
 
     Returns:
-        The finished run's state.
+        The world, ready to run.
 
     Raises:
         ValueError: If ``trace_case`` is not the id of a case of this run.
@@ -158,28 +186,55 @@ def run_world(
     response = Response(scenario, clock, network, payments, streams, log, end_min)
     warning = EarlyWarning(scenario, clock, payments, streams, log, end_min)
     _Admitter(clock, cases, payments)
+    return World(root, end_min, clock, counts, cases, network, response, warning, trace)
+
+
+def run_world(
+    scenario: Scenario,
+    seed: int | None = None,
+    replication: int = 0,
+    trace_case: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> RawRun:
+    """Simulate one replication of a scenario.
+
+    Args:
+        scenario: The validated scenario.
+        seed: Root seed; the scenario's own seed when None.
+        replication: Replication number (selects the random streams).
+        trace_case: Id of a case whose full timeline and money tree to record.
+        progress: Called with the simulated minute reached, about 100 times.
+
+    Returns:
+        The finished run's state.
+
+    Raises:
+        ValueError: If ``trace_case`` is not the id of a case of this run.
+    """
+    world = build_world(scenario, seed, replication, trace_case)
+    clock, network, cases = world.clock, world.network, world.cases
     with _no_cyclic_gc():
-        clock.run_to(end_min, progress)
+        clock.run_to(world.end_min, progress)
     in_accounts, held = network.balances()
     for case in cases:
         case.end_tracing()  # before the tables are built, when memory peaks
-    pools = [*response.pools(), warning.team]
+    pools = [*world.response.pools(), world.warning.team]
     run = RawRun(
         scenario=scenario,
-        seed=root,
+        seed=world.root,
         replication=replication,
-        end_min=end_min,
-        counts=counts,
+        end_min=world.end_min,
+        counts=world.counts,
         cases=cases,
         in_accounts=in_accounts,
         held=held,
-        monitors=[p.monitor for p in pools] + [response.bank_monitor],
+        monitors=[p.monitor for p in pools] + [world.response.bank_monitor],
         cashed_by_channel=dict(zip(network.channel_names, network.cashed_by_channel, strict=True)),
         movements=network.movements,
         events_processed=clock.events_processed,
-        false_positive_flags=warning.false_positives,
+        false_positive_flags=world.warning.false_positives,
         queue_load=clock.queue_load(),
-        trace=trace,
+        trace=world.trace,
     )
     if trace_case is not None:
         _money_tree(run, network, trace_case)
