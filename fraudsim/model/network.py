@@ -122,19 +122,28 @@ class Network:
         self.freeze_prob = scenario.response.stop_payment.freeze_prob
         self.expiry_min = scenario.response.stop_payment.expiry_min
         self._samplers(scenario, streams)
-        # Per-account state, parallel arrays indexed by account id, grown
+        # Per-account state, parallel columns indexed by account id, grown
         # a block at a time: ids from n_accounts on are not opened yet. An
         # account's lots are None while it holds nothing.
+        #
+        # The columns read at every movement are lists of small ints (and
+        # of one shared 0.0 until a hold is set), not bytearrays: a compiled
+        # build indexes a list with the account id as it is, where indexing
+        # a bytearray or an array first makes the id a Python int, and ids
+        # past 256 are new objects, made and freed a dozen times a sweep.
+        # A list costs 8 bytes an account, and a small int is shared, so
+        # no object is made per account; the slot, read only when an
+        # account is retired and often above 256, stays a C array.
         self.n_accounts = 0
-        self.acct_bank = array("i")
-        self.acct_layer = bytearray()
+        self.acct_bank: list[int] = []
+        self.acct_layer: list[int] = []
         self.lots: list[dict[int, int] | None] = []
-        self.status = bytearray()
-        self.sweep_due = bytearray()
-        self.hold_until = array("d")
-        self.stop_gen = array("i")
-        self.frozen_by = bytearray()
-        self.channel = bytearray()
+        self.status: list[int] = []
+        self.sweep_due: list[bool] = []
+        self.hold_until: list[float] = []
+        self.stop_gen: list[int] = []
+        self.frozen_by: list[int] = []
+        self.channel: list[int] = []
         self.acct_slot = array("i")
         self._pools: list[list[int] | None] = [None] * (len(self.layers) * len(banks))
         self.cashed_by_channel = [0] * len(self.channel_names)
@@ -238,17 +247,19 @@ class Network:
 
         Their state starts at zero, which is what a new account's is:
         ACTIVE, no sweep due, no hold, no stop, BY_POLICE, channel 0. A
-        block at a time because an ``array`` append converts its argument
-        through the generic argument parser, some 500 instructions each:
-        ten appends per new account were two fifths of the cost of picking
-        accounts.
+        block at a time because opening an account one append per column
+        at a time (an ``array`` append goes through the generic argument
+        parser, some 500 instructions each) was two fifths of the cost of
+        picking accounts.
         """
         n = ACCOUNT_BLOCK
-        for ints in (self.acct_bank, self.stop_gen, self.acct_slot):
-            ints.frombytes(bytes(n * ints.itemsize))
-        self.hold_until.frombytes(bytes(n * self.hold_until.itemsize))
-        for col in (self.acct_layer, self.status, self.sweep_due, self.frozen_by, self.channel):
-            col.extend(bytes(n))
+        self.acct_slot.frombytes(bytes(n * self.acct_slot.itemsize))
+        zeros = [0] * n
+        ints = (self.acct_bank, self.acct_layer, self.status, self.stop_gen, self.frozen_by)
+        for col in (*ints, self.channel):
+            col.extend(zeros)
+        self.sweep_due.extend([False] * n)
+        self.hold_until.extend([0.0] * n)
         self.lots.extend([None] * n)
 
     def _maybe_risk_freeze(self, acct: int, bank: int) -> None:
@@ -308,11 +319,12 @@ class Network:
         else:
             for cid, fen in lots.items():
                 held[cid] = held.get(cid, 0) + fen
-        if (
-            self.acct_layer[acct] == self._hold_layer
-            and sum(lots.values()) >= self._hold_from_fen
-        ):
-            self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + self._hold_min)
+        if self.acct_layer[acct] == self._hold_layer:
+            total = 0
+            for fen in lots.values():  # a loop, not sum(): no call through the builtins
+                total += fen
+            if total >= self._hold_from_fen:
+                self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + self._hold_min)
         if status == ACTIVE and not self.sweep_due[acct]:
             self._plan_sweep(acct)
 
