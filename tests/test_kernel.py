@@ -11,7 +11,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudsim.model.kernel import BUCKET_MIN, Clock
+from fraudsim.model.kernel import BUCKET_MIN, RING_BUCKETS, Clock
 
 
 class Recorder:
@@ -183,17 +183,20 @@ def test_a_failed_simpy_event_nobody_handles_stops_the_run() -> None:
         max_size=60,
     ),
     st.floats(min_value=0.5, max_value=20_000.0, allow_nan=False),
+    st.sampled_from([1, 2, 64, 1024, RING_BUCKETS]),
 )
 def test_the_two_level_queue_runs_in_exact_time_then_scheduling_order(
-    plan: list[tuple[float, float, bool]], until: float
+    plan: list[tuple[float, float, bool]], until: float, ring: int
 ) -> None:
     """Near heap and far buckets together give the order of one heap: (time, id).
 
     Happenings are scheduled at bucket edges, inside buckets and far ahead;
     some schedule a follow-up when they run. The order run must be exactly
-    sorted by (time, scheduling order), whatever the buckets.
+    sorted by (time, scheduling order), whatever the buckets. Small rings
+    send most far happenings to overflow buckets, and some buckets get
+    entries both in the ring and in the overflow.
     """
-    clock = Clock()
+    clock = Clock(ring_buckets=ring)
     seq = itertools.count()
     expected: list[tuple[float, int]] = []
     ran: list[tuple[float, int]] = []
@@ -229,6 +232,43 @@ def test_happenings_far_ahead_wait_in_far_buckets() -> None:
     clock.run_to(20_000.0)
     assert [p for _, p in rec.calls] == ["soon", *range(100)]
     assert clock.pending == 0
+
+
+@pytest.mark.parametrize("ring", [1, 4, RING_BUCKETS])
+def test_one_bucket_in_the_ring_and_the_overflow_runs_in_order(ring: int) -> None:
+    clock = Clock(ring_buckets=ring)
+    rec = Recorder(clock)
+    clock.at(100.5, rec, "overflow")  # bucket 100, beyond a small ring's window
+    clock.at(99.0, rec, "opens the window")
+    clock.at(99.9, rec, "keeps bucket 99 open")
+    clock.run_to(99.5)
+    assert rec.calls == [(99.0, "opens the window")]
+    clock.at(100.25, rec, "ring")  # the same bucket, now inside the window
+    clock.at(math.inf, rec, "never")
+    assert clock.pending == 4
+    clock.run_to(1e9)
+    assert [p for _, p in rec.calls] == [
+        "opens the window", "keeps bucket 99 open", "ring", "overflow"
+    ]
+    assert clock.pending == 1
+
+
+def test_buckets_one_ring_apart_never_share_a_slot() -> None:
+    clock = Clock(ring_buckets=2)
+    rec = Recorder(clock)
+    clock.at(10.0, rec, 10.0)
+    clock.at(10.9, rec, 10.9)
+    clock.run_to(10.5)  # bucket 10 is open: the ring holds buckets 11 and 12
+    for t in (13.5, 12.5, 11.5, 14.5):  # 11 and 13 (and 12 and 14) map to one slot
+        clock.at(t, rec, t)
+    clock.run_to(100.0)
+    assert [p for _, p in rec.calls] == [10.0, 10.9, 11.5, 12.5, 13.5, 14.5]
+
+
+@pytest.mark.parametrize("size", [0, 3, 1000])
+def test_a_ring_not_a_power_of_two_is_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        Clock(ring_buckets=size)
 
 
 def test_scheduling_at_nan_is_an_error_and_at_infinity_never_runs() -> None:
