@@ -555,7 +555,10 @@ def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
     """
     parts: list[dict[int, int]] = [{} for _ in range(k)]
     for cid, fen in lots.items():
-        q, r = divmod(fen, k)
+        # Floor division and its remainder, as divmod gives them: a compiled
+        # build does these on machine ints, where divmod is a generic call.
+        q = fen // k
+        r = fen - q * k
         for j, part in enumerate(parts):
             share = q + (j < r)
             if share:
