@@ -16,7 +16,6 @@ after which the money is gone.
 
 from __future__ import annotations
 
-import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable
@@ -384,20 +383,21 @@ class Network:
     ) -> None:
         """Note where each case's money went, for the police's hop-by-hop tracing."""
         cases = self.cases
-        entry: array[int] | None = None
+        entry: list[int] | None = None
         owned = False
         for cid in lots:
             case = cases[cid]
             # Only money that police will trace, and still can, needs its trail kept.
             if case.reports and not case.tracing_over:
                 if entry is None:
-                    # Made once per sweep: copying an array into an array
-                    # is a memcpy, where a list is converted item by item.
-                    entry = array("i", [~acct, len(children), *children])  # ~acct: a head
+                    # Made once per sweep, so that every case's trail shares
+                    # its int objects: a trail costs 8 bytes an id, and a
+                    # compiled build makes no new int for each case.
+                    entry = [~acct, len(children), *children]  # ~acct: a head
                 if case.trail is not None:
                     case.trail.extend(entry)
                 elif owned:
-                    case.trail = array("i", entry)
+                    case.trail = entry.copy()
                 else:
                     case.trail, owned = entry, True  # the first new trail takes it
         tid = self.traced_id
@@ -487,65 +487,40 @@ class Network:
         return in_accounts, held
 
 
-ID_BYTES: Final = array("i").itemsize
-"""Bytes of an account id in a trail or stop-request array (a C int)."""
-
-SHORT_IDS: Final = 8
-"""Arrays up to this length are scanned element by element (see :func:`holds_id`)."""
+def holds_id(ids: list[int] | None, value: int) -> bool:
+    """Return whether a list of account ids (a case's stop requests) holds ``value``."""
+    return ids is not None and value in ids
 
 
-def _find_ids(ids: array[int], value: int, first_only: bool) -> list[int]:
-    """Return the positions of ``value`` in ``ids`` (only the first if ``first_only``).
-
-    ``value in ids`` on an array boxes every element into a Python int
-    before comparing it, which made these scans a twentieth of a national
-    run's instructions. Searching the array's bytes for the value's bytes
-    runs at ``memchr`` speed instead; a match counts only where it starts
-    on an element's boundary.
-    """
-    hay = ids.tobytes()
-    needle = value.to_bytes(ID_BYTES, sys.byteorder, signed=True)
-    found: list[int] = []
-    i = hay.find(needle)
-    while i >= 0:
-        if i % ID_BYTES:
-            i = hay.find(needle, i + 1)
-            continue
-        found.append(i // ID_BYTES)
-        if first_only:
-            break
-        i = hay.find(needle, i + ID_BYTES)
-    return found
-
-
-def holds_id(ids: array[int] | None, value: int) -> bool:
-    """Return whether an array of account ids (a case's stop requests) holds ``value``."""
-    if ids is None:
-        return False
-    if len(ids) <= SHORT_IDS:
-        return value in ids  # a few boxed comparisons cost less than a byte search's set-up
-    return bool(_find_ids(ids, value, True))
-
-
-def trail_children(trail: array[int] | None, acct: int) -> list[int]:
+def trail_children(trail: list[int] | None, acct: int) -> list[int]:
     """Return the accounts a case's money went to from ``acct``, in the order sent.
 
-    A case's trail is one flat array of entries ``~acct, k, child_1 .. child_k``,
+    A case's trail is one flat list of entries ``~acct, k, child_1 .. child_k``,
     one per sweep that carried its money: it costs a fraction of a dict of
     lists. The head is stored as ``~acct`` (negative, while ids and counts
-    are not), so a byte search for it finds entry heads only.
+    are not), so a search for it (``in``, :func:`trail_has`) finds entry
+    heads only. Here the entries are walked head to head: a trail holds a
+    dozen entries or so, and a compiled build compares its ids as machine
+    ints, several times cheaper than the generic comparisons of
+    ``count`` and ``index``.
     """
     children: list[int] = []
-    if trail is not None:
-        for head in _find_ids(trail, ~acct, False):
-            k = trail[head + 1]
-            children.extend(trail[head + 2 : head + 2 + k])
+    if trail is None:
+        return children
+    head = ~acct
+    i = 0
+    n = len(trail)
+    while i < n:
+        k = trail[i + 1]
+        if trail[i] == head:
+            children.extend(trail[i + 2 : i + 2 + k])
+        i += 2 + k
     return children
 
 
-def trail_has(trail: array[int] | None, acct: int) -> bool:
+def trail_has(trail: list[int] | None, acct: int) -> bool:
     """Return whether a case's money left ``acct`` (so its trail names where to)."""
-    return holds_id(trail, ~acct)
+    return trail is not None and ~acct in trail
 
 
 def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:

@@ -13,7 +13,6 @@ unless the regions cooperate.
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable
 
 from fraudsim.model.cases import Case
@@ -230,7 +229,7 @@ class Response:
         """
         requested = case.requested
         if requested is None:
-            case.requested = array("i", (acct,))
+            case.requested = [acct]
         elif holds_id(requested, acct):
             return False
         else:
