@@ -222,6 +222,52 @@ def test_the_two_level_queue_runs_in_exact_time_then_scheduling_order(
     assert clock.pending == len(expected) - len(ran)
 
 
+def simpy_event(clock: Clock, note: Any, ran: list[tuple[float, Any]]) -> simpy.Event:
+    """A triggered SimPy event that notes (time, note) when it is processed."""
+    event = clock.event()
+    event._ok, event._value = True, None
+    event.callbacks.append(lambda _: ran.append((clock.now, note)))
+    return event
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.25, 3.0, 3.0, 100.5, 100.5, 20_000.0]),
+            st.sampled_from([None, simpy.events.URGENT, simpy.events.NORMAL]),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([1, 64, RING_BUCKETS]),
+)
+def test_simpy_events_of_any_priority_keep_simpys_order_in_far_buckets(
+    plan: list[tuple[float, int | None]], ring: int
+) -> None:
+    """Handler calls (priority None here) and SimPy events at equal times: (time, priority, id)."""
+    clock = Clock(ring_buckets=ring)
+    ran: list[tuple[float, Any]] = []
+    expected = []
+    for tag, (at, priority) in enumerate(plan):
+        if priority is None:
+            clock.at(at, lambda t: ran.append((clock.now, t)), tag)
+        else:
+            clock.schedule(simpy_event(clock, tag, ran), priority, at)
+        expected.append((at, 1 if priority is None else int(priority), tag))
+    clock.run_to(30_000.0)
+    assert ran == [(at, tag) for at, _, tag in sorted(expected)]
+
+
+def test_an_urgent_event_runs_before_earlier_scheduled_ones_at_its_time() -> None:
+    clock = Clock()
+    ran: list[tuple[float, Any]] = []
+    clock.at(100.5, lambda t: ran.append((clock.now, t)), "handler")
+    clock.schedule(simpy_event(clock, "normal", ran), simpy.events.NORMAL, 100.5)
+    clock.schedule(simpy_event(clock, "urgent", ran), simpy.events.URGENT, 100.5)
+    clock.run_to(200.0)
+    assert [note for _, note in ran] == ["urgent", "handler", "normal"]
+
+
 def test_happenings_far_ahead_wait_in_far_buckets() -> None:
     clock = Clock()
     rec = Recorder(clock)
@@ -244,11 +290,12 @@ def test_one_bucket_in_the_ring_and_the_overflow_runs_in_order(ring: int) -> Non
     clock.run_to(99.5)
     assert rec.calls == [(99.0, "opens the window")]
     clock.at(100.25, rec, "ring")  # the same bucket, now inside the window
+    clock.at(100.5, rec, "ring, same time")  # after "overflow": scheduled later
     clock.at(math.inf, rec, "never")
-    assert clock.pending == 4
+    assert clock.pending == 5
     clock.run_to(1e9)
     assert [p for _, p in rec.calls] == [
-        "opens the window", "keeps bucket 99 open", "ring", "overflow"
+        "opens the window", "keeps bucket 99 open", "ring", "overflow", "ring, same time"
     ]
     assert clock.pending == 1
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from heapq import heappop, heappush
 from itertools import count
+from operator import itemgetter
 from typing import Any, Final
 
 import simpy
@@ -79,6 +80,9 @@ _NEVER: Final = 1 << 62
 
 Entry = tuple[Any, ...]
 """A queue entry: (time, priority, id, handler, payload) or SimPy's (time, priority, id, event)."""
+
+_entry_time = itemgetter(0)
+"""The time of a queue entry: the sort key of a bucket whose entries share one priority."""
 
 
 class Clock(simpy.Environment):
@@ -124,6 +128,9 @@ class Clock(simpy.Environment):
         self._ring_count = 0  # entries in the ring
         self._far: dict[int, list[Entry]] = {}
         self._far_keys: list[int] = []
+        # Far buckets holding a SimPy event of a priority other than the
+        # handlers' (see _refill): none in the model's own runs.
+        self._mixed: set[int] = set()
         self._far_count = 0  # entries in the ring and the overflow buckets
         # Queue-load samples of run_to (see queue_load).
         self._load_events = 0
@@ -172,6 +179,8 @@ class Clock(simpy.Environment):
         if t < self._near_end:
             heappush(self._heap, (t, priority, eid, event))
         else:
+            if priority != _HANDLER_PRIORITY and t == t:
+                self._mixed.add(int(t / BUCKET_MIN) if t < Infinity else _NEVER)
             self._push_far(t, (t, priority, eid, event))
 
     def _push_far(self, t: float, entry: Entry) -> None:
@@ -220,14 +229,34 @@ class Clock(simpy.Environment):
             self._ring_count -= len(run)
             if b == last:  # the same bucket in the ring and the overflow
                 heappop(keys)
-                run.extend(self._far.pop(b))
+                # The overflow's entries were scheduled first: they go first.
+                overflow = self._far.pop(b)
+                overflow.extend(run)
+                run = overflow
         self._far_count -= len(run)
-        run.sort(reverse=True)  # ids are unique, so no two entries are equal
+        self._sort_run(run, b)
         self._run = run
         self._open_bucket = b
         self._ring_end = b + 1 + len(self._ring)
         self._near_end = (b + 1) * BUCKET_MIN
         return True
+
+    def _sort_run(self, run: list[Entry], b: int) -> None:
+        """Sort a bucket's entries by (time, priority, id), last first.
+
+        A bucket's entries are in scheduling order, that is in id order.
+        When they share one priority, a stable sort on time alone gives
+        the order of the whole tuples: reversed first, so that entries of
+        equal time end up last first too. Comparing the times as a list of
+        floats costs a third of comparing tuples, each of which starts by
+        testing the times for equality through Python's generic comparison.
+        """
+        if self._mixed and b in self._mixed:
+            self._mixed.discard(b)
+            run.sort(reverse=True)  # ids are unique, so no two entries are equal
+        else:
+            run.reverse()
+            run.sort(key=_entry_time, reverse=True)
 
     def _next(self) -> Entry | None:
         """Return the next happening without removing it (None if nothing is left)."""
