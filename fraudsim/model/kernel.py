@@ -179,12 +179,16 @@ class Clock(simpy.Environment):
         if t < self._near_end:
             heappush(self._heap, (t, priority, eid, event))
         else:
-            if priority != _HANDLER_PRIORITY and t == t:
-                self._mixed.add(int(t / BUCKET_MIN) if t < Infinity else _NEVER)
-            self._push_far(t, (t, priority, eid, event))
+            b = self._push_far(t, (t, priority, eid, event))
+            if priority != _HANDLER_PRIORITY:
+                self._mixed.add(b)
 
-    def _push_far(self, t: float, entry: Entry) -> None:
-        """Put ``entry``, due at ``t`` (its time, passed unboxed), in its far bucket."""
+    def _push_far(self, t: float, entry: Entry) -> int:
+        """Put ``entry``, due at ``t`` (its time, passed unboxed), in its far bucket.
+
+        Returns:
+            The bucket's number.
+        """
         if t != t:
             raise ValueError(f"cannot schedule {entry[3]!r} at time NaN")
         b = int(t / BUCKET_MIN) if t < Infinity else _NEVER
@@ -197,13 +201,14 @@ class Clock(simpy.Environment):
                 self._ring[slot] = [entry]
             else:
                 in_ring.append(entry)
-            return
+            return b
         bucket = self._far.get(b)
         if bucket is None:
             self._far[b] = [entry]
             heappush(self._far_keys, b)
         else:
             bucket.append(entry)
+        return b
 
     def _refill(self) -> bool:
         """Open the next bucket once nothing near is left; False if no bucket is left."""

@@ -254,8 +254,8 @@ class Network:
         n = ACCOUNT_BLOCK
         self.acct_slot.frombytes(bytes(n * self.acct_slot.itemsize))
         zeros = [0] * n
-        ints = (self.acct_bank, self.acct_layer, self.status, self.stop_gen, self.frozen_by)
-        for col in (*ints, self.channel):
+        for col in (self.acct_bank, self.acct_layer, self.status,
+                    self.stop_gen, self.frozen_by, self.channel):
             col.extend(zeros)
         self.sweep_due.extend([False] * n)
         self.hold_until.extend([0.0] * n)
@@ -520,7 +520,7 @@ def trail_children(trail: list[int] | None, acct: int) -> list[int]:
 
 def trail_has(trail: list[int] | None, acct: int) -> bool:
     """Return whether a case's money left ``acct`` (so its trail names where to)."""
-    return trail is not None and ~acct in trail
+    return holds_id(trail, ~acct)
 
 
 def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
