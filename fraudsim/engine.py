@@ -32,6 +32,8 @@ COMPILED_MODULES = (
     "fraudsim.model.monitor",
     "fraudsim.model.staff",
     "fraudsim.model.cases",
+    "fraudsim.model.lots",
+    "fraudsim.model.routing",
     "fraudsim.model.network",
     "fraudsim.model.payments",
     "fraudsim.model.response",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
+from fraudsim.model.lots import trail_children
 from fraudsim.model.network import (
     ACCOUNT_BLOCK,
     ACTIVE,
@@ -19,11 +19,6 @@ from fraudsim.model.network import (
     FROZEN,
     STOPPED,
     Network,
-    _Picker,
-    holds_id,
-    split_lots,
-    trail_children,
-    trail_has,
 )
 from fraudsim.model.world import run_world
 from fraudsim.rng import Streams
@@ -76,56 +71,6 @@ def network_scenario(overrides: Sequence[str] = (), layers: int = 3) -> Scenario
 
 def pooled(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
     return network_scenario(["mule_network.accounts_per_bank=1", *overrides], layers)
-
-
-# -- weighted choice ------------------------------------------------------------
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(st.floats(0.0, 1e6), min_size=1, max_size=40).filter(lambda w: sum(w) > 0),
-    st.floats(0.0, 1.0),
-)
-def test_a_picker_chooses_as_bisection_of_its_cumulative_weights(
-    weights: list[float], u: float
-) -> None:
-    picker = _Picker(list(range(100, 100 + len(weights))), weights)
-    expected = picker.items[min(bisect_right(picker.cdf, u), len(weights) - 1)]
-    assert picker.pick(u) == expected
-    assert picker.scan == (len(weights) <= 16)
-
-
-def test_a_picker_never_chooses_a_zero_weight() -> None:
-    picker = _Picker([7, 8, 9], [0.5, 0.0, 0.5])
-    assert {picker.pick(k / 1000) for k in range(1000)} == {7, 9}
-    assert picker.pick(1.0) == 9  # at or past the last cumulative weight: the last
-
-
-# -- split_lots -----------------------------------------------------------------
-
-
-def test_split_lots_small_example() -> None:
-    assert split_lots({7: 10, 8: 1}, 3) == [{7: 4, 8: 1}, {7: 3}, {7: 3}]
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    lots=st.dictionaries(st.integers(0, 50), st.integers(1, 10**12), max_size=8),
-    k=st.integers(1, 12),
-)
-def test_split_lots_conserves_every_lot_and_parts_differ_by_at_most_one_fen(
-    lots: dict[int, int], k: int
-) -> None:
-    parts = split_lots(lots, k)
-    assert len(parts) == k
-    for cid, fen in lots.items():
-        shares = [part.get(cid, 0) for part in parts]
-        assert sum(shares) == fen
-        assert max(shares) - min(shares) <= 1
-        assert shares == sorted(shares, reverse=True)  # remainders to the first parts
-    for part in parts:
-        assert set(part) <= set(lots)
-        assert all(v > 0 for v in part.values())  # no empty lots carried along
 
 
 # -- pooling and freezes ---------------------------------------------------------
@@ -392,38 +337,6 @@ def test_accounts_opened_past_a_block_start_active_and_empty() -> None:
         assert w.net.stop_gen[acct] == 0 and w.net.lots[acct] is None
     w.net.credit(n - 1, {0: 50})
     assert w.net.held(n - 1) == {0: 50}
-
-
-def test_trail_children_collects_every_sweep_in_order() -> None:
-    # Account 7 swept twice (to 3 then to 5, 9), account 3 once; ids may repeat.
-    trail = [~7, 1, 3, ~3, 2, 7, 4, ~7, 2, 5, 9]
-    assert trail_children(trail, 7) == [3, 5, 9]
-    assert trail_children(trail, 3) == [7, 4]
-    assert trail_children(trail, 4) == []  # 4 is only ever a destination
-    assert trail_children(trail, 2) == []  # 2 is only ever a count
-    assert trail_children(None, 7) == []
-    assert trail_has(trail, 7) and trail_has(trail, 3)
-    assert not trail_has(trail, 4) and not trail_has(None, 7)
-
-
-def test_holds_id_of_a_case_without_requests_is_false() -> None:
-    assert holds_id([256, 0], 256) and holds_id([256, 0], 0)
-    assert not holds_id([256, 0], 1)
-    assert not holds_id(None, 0) and not holds_id([], 0)
-
-
-@given(
-    st.lists(st.tuples(st.integers(0, 6), st.lists(st.integers(0, 6), max_size=4)), max_size=12),
-    st.integers(0, 6),
-)
-def test_trail_children_are_the_children_of_every_sweep_of_the_account(
-    entries: list[tuple[int, list[int]]], acct: int
-) -> None:
-    # Small ids, so that heads repeat and ids, counts and children coincide.
-    trail = [x for head, kids in entries for x in (~head, len(kids), *kids)]
-    sent = [c for head, kids in entries if head == acct for c in kids]
-    assert trail_children(trail, acct) == sent
-    assert trail_has(trail, acct) == any(head == acct for head, _ in entries)
 
 
 # -- withdrawal delay --------------------------------------------------------------

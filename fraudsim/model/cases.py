@@ -180,8 +180,8 @@ class Case:
         self.l1_accounts: list[int] = []
         # Created on first use: most cases are never traced, and a million
         # empty containers would cost a quarter of a gigabyte. Both are flat
-        # lists of account ids (see network.trail_children and
-        # network.holds_id, which search them at C speed): a case asks for a
+        # lists of account ids (see lots.trail_children and
+        # lots.holds_id, which search them at C speed): a case asks for a
         # few dozen stops at most, where a set would cost a kilobyte. Lists,
         # not 4-byte arrays: a compiled build searches an array only through
         # generic calls (a third of the work of a bank inquiry), and the

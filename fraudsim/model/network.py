@@ -1,29 +1,27 @@
 """Mule accounts: money rests, is split onward, pooled, stopped, frozen or cashed out.
 
-Money is held as *lots*: each account maps case id -> fen. When a balance
-moves on, every lot is split exactly (integer division, remainders to the
-first children), so a freeze of a pooled account gives each victim back
-exactly her share and no fen is ever created or lost.
+Money is held as lots, case id -> fen, divided exactly at each hop (see
+:mod:`fraudsim.model.lots`); routing chooses the next bank
+(:mod:`fraudsim.model.routing`).
 
-Accounts live in parallel compact arrays indexed by account id (cheaper
-than an object per account at tens of millions of movements, and a few
-dozen bytes per account: a national year opens millions of them, since a
-stopped account is replaced by a fresh one). An account forwards
-its whole balance one dwell time after the first credit since its last
-sweep; in the last layer the "forward" is a cash-out through a channel,
-after which the money is gone.
+Accounts live in parallel columns indexed by account id (cheaper than an
+object per account at tens of millions of movements: a national year
+opens millions of them, since a stopped account is replaced by a fresh
+one). An account forwards its whole balance one dwell time after the
+first credit since its last sweep; in the last layer the "forward" is a
+cash-out through a channel, after which the money is gone.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate
 from typing import Final
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
+from fraudsim.model.lots import split_lots
+from fraudsim.model.routing import Picker, bank_pickers
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
@@ -40,36 +38,6 @@ ACCOUNT_BLOCK: Final = 4096
 
 Logger = Callable[[Case, str, int, int, str], None]
 """Records an event of a traced case: (case, event, account, fen, detail)."""
-
-
-SCAN_ITEMS: Final = 16
-"""Pickers of up to this many candidates scan their weights instead of bisecting."""
-
-
-class _Picker:
-    """Weighted choice among candidates by one uniform draw."""
-
-    def __init__(self, items: list[int], weights: list[float]) -> None:
-        total = sum(weights)
-        self.items = items
-        self.cdf = [w / total for w in accumulate(weights)] if total > 0 else []
-        self.scan = len(self.cdf) <= SCAN_ITEMS
-
-    def pick(self, u: float) -> int:
-        """Return the first candidate whose cumulative weight exceeds ``u``.
-
-        That is ``bisect_right``'s answer. A picker chooses among a handful
-        of banks, and a compiled build compares unboxed floats in a loop in
-        a tenth of the time the call to ``bisect_right`` takes.
-        """
-        items, cdf = self.items, self.cdf
-        if self.scan:
-            for i in range(len(cdf)):
-                if u < cdf[i]:
-                    return items[i]
-            return items[-1]  # u can exceed the last cumulative weight by a rounding error
-        i = bisect_right(cdf, u)
-        return items[i] if i < len(items) else items[-1]
 
 
 class Network:
@@ -98,7 +66,10 @@ class Network:
         banks = [scenario.banks[b] for b in self.bank_names]
         self.region_names = list(scenario.regions)
         self.bank_region = [self.region_names.index(b.region) for b in banks]
-        self._build_pickers(scenario)
+        share = [b.market_share for b in banks]
+        self.pick_in_region, self.pick_out_region, self.pick_other_bank = bank_pickers(
+            share, self.bank_region, len(self.region_names)
+        )
         self.local_share = net.first_layer_local_share
         # The withdrawal-delay rule as plain fields (credit() checks it at
         # every movement): it applies to the last layer, or to no layer (-1)
@@ -115,7 +86,7 @@ class Network:
             layer.cross_region_share + layer.cross_bank_share for layer in net.layers
         ]
         self.channel_names = list(net.cash_out)
-        self.channel_pick = _Picker(
+        self.channel_pick = Picker(
             list(range(len(self.channel_names))), [c.share for c in net.cash_out.values()]
         )
         self.freeze_prob = scenario.response.stop_payment.freeze_prob
@@ -188,30 +159,6 @@ class Network:
         ]
         self.risk_prob = [banks[b].risk_freeze_prob for b in banks]
 
-    def _build_pickers(self, scenario: Scenario) -> None:
-        """Precompute weighted bank choices for each routing situation."""
-        share = [scenario.banks[b].market_share for b in self.bank_names]
-        all_banks = list(range(len(share)))
-
-        def picker(members: list[int], fallback: list[int] = all_banks) -> _Picker:
-            # Banks without mule accounts (share 0) are never chosen; where no
-            # candidate has accounts, the fallback banks are.
-            chosen = [b for b in members if share[b] > 0] or [b for b in fallback if share[b] > 0]
-            return _Picker(chosen, [share[b] for b in chosen])
-
-        regions = range(len(self.region_names))
-        self.pick_in_region = [
-            picker([b for b in all_banks if self.bank_region[b] == r]) for r in regions
-        ]
-        self.pick_out_region = [
-            picker([b for b in all_banks if self.bank_region[b] != r]) for r in regions
-        ]
-        self.pick_other_bank = [
-            picker([x for x in all_banks if self.bank_region[x] == self.bank_region[b] and x != b],
-                   fallback=[b])
-            for b in all_banks
-        ]
-
     # -- accounts -------------------------------------------------------------
 
     def _account(self, layer: int, bank: int) -> int:
@@ -254,8 +201,14 @@ class Network:
         n = ACCOUNT_BLOCK
         self.acct_slot.frombytes(bytes(n * self.acct_slot.itemsize))
         zeros = [0] * n
-        for col in (self.acct_bank, self.acct_layer, self.status,
-                    self.stop_gen, self.frozen_by, self.channel):
+        for col in (
+            self.acct_bank,
+            self.acct_layer,
+            self.status,
+            self.stop_gen,
+            self.frozen_by,
+            self.channel,
+        ):
             col.extend(zeros)
         self.sweep_due.extend([False] * n)
         self.hold_until.extend([0.0] * n)
@@ -485,57 +438,3 @@ class Network:
                 if stopped:
                     held[cid] = held.get(cid, 0) + fen
         return in_accounts, held
-
-
-def holds_id(ids: list[int] | None, value: int) -> bool:
-    """Return whether a list of account ids (a case's stop requests) holds ``value``."""
-    return ids is not None and value in ids
-
-
-def trail_children(trail: list[int] | None, acct: int) -> list[int]:
-    """Return the accounts a case's money went to from ``acct``, in the order sent.
-
-    A case's trail is one flat list of entries ``~acct, k, child_1 .. child_k``,
-    one per sweep that carried its money: it costs a fraction of a dict of
-    lists. The head is stored as ``~acct`` (negative, while ids and counts
-    are not), so a search for it (``in``, :func:`trail_has`) finds entry
-    heads only. Here the entries are walked head to head: a trail holds a
-    dozen entries or so, and a compiled build compares its ids as machine
-    ints, several times cheaper than the generic comparisons of
-    ``count`` and ``index``.
-    """
-    children: list[int] = []
-    if trail is None:
-        return children
-    head = ~acct
-    i = 0
-    n = len(trail)
-    while i < n:
-        k = trail[i + 1]
-        if trail[i] == head:
-            children.extend(trail[i + 2 : i + 2 + k])
-        i += 2 + k
-    return children
-
-
-def trail_has(trail: list[int] | None, acct: int) -> bool:
-    """Return whether a case's money left ``acct`` (so its trail names where to)."""
-    return holds_id(trail, ~acct)
-
-
-def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
-    """Split every lot into ``k`` equal parts in whole fen, remainders to the first parts.
-
-    No fen is created or lost: the parts of a lot always add up to the lot.
-    """
-    parts: list[dict[int, int]] = [{} for _ in range(k)]
-    for cid, fen in lots.items():
-        # Floor division and its remainder, as divmod gives them: a compiled
-        # build does these on machine ints, where divmod is a generic call.
-        q = fen // k
-        r = fen - q * k
-        for j, part in enumerate(parts):
-            share = q + (j < r)
-            if share:
-                part[cid] = share
-    return parts

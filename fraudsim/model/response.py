@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
+from fraudsim.model.lots import holds_id, trail_children, trail_has
 from fraudsim.model.monitor import BinnedMonitor
-from fraudsim.model.network import Logger, Network, holds_id, trail_children, trail_has
+from fraudsim.model.network import Logger, Network
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Streams, Uniforms
