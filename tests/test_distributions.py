@@ -398,11 +398,11 @@ def test_lognormal_quantile_parametrisation_round_trips(median: float, ratio: fl
 )
 def test_moment_parametrisations_round_trip(mean: float, cv: float) -> None:
     sd = mean * cv
-    ln = Lognormal(kind="lognormal", mean=mean, sd=sd)
+    ln = Lognormal(kind="lognormal", mean_value=mean, sd=sd)
     _, sigma = ln.params()
     assert ln.mean() == pytest.approx(mean, rel=1e-9)
     assert math.sqrt(math.expm1(sigma**2)) * ln.mean() == pytest.approx(sd, rel=1e-9)
-    g = Gamma(kind="gamma", mean=mean, sd=sd)
+    g = Gamma(kind="gamma", mean_value=mean, sd=sd)
     shape, scale = g.params()
     assert g.mean() == pytest.approx(mean, rel=1e-9)
     assert math.sqrt(shape) * scale == pytest.approx(sd, rel=1e-9)

@@ -174,8 +174,9 @@ def test_results_do_not_depend_on_the_executor(twins: ComparisonResult) -> None:
     scenario = small()
     pool = compare(scenario, replications=6, workers=2)
     assert pool.outcome.executor == "local process pool (2 workers)"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    # dask.distributed has no type hints for these constructors.
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,  # type: ignore[no-untyped-call]
+                      dashboard_address=None) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         on_dask = compare(scenario, replications=6, dask=client)
     assert on_dask.outcome.executor.startswith("Dask cluster at ")
     assert identical(twins, pool) and identical(twins, on_dask)

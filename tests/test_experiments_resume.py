@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fraudsim.experiments.jobs as jobs
+from fraudsim.api import simulate
 from fraudsim.experiments import ExperimentError, ReplicationError, compare
 from fraudsim.scenario import Scenario, load_scenario
 from tests.conftest import BUSY, XIAMEN
@@ -76,7 +77,7 @@ def test_a_longer_rerun_reuses_finished_replications(tmp_path: Path,
     out = tmp_path / "exp"
     compare(small(), POLICIES, replications=3, workers=1, out=out)
     calls: list[int] = []
-    real = jobs.simulate
+    real = simulate  # what jobs calls: it imports fraudsim.api.simulate
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(kwargs["replication"])
@@ -118,7 +119,7 @@ def test_temporary_files_of_a_killed_run_are_ignored(tmp_path: Path) -> None:
 
 
 def _fail_on(replication: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = jobs.simulate
+    real = simulate  # what jobs calls: it imports fraudsim.api.simulate
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         if kwargs["replication"] == replication:

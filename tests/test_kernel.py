@@ -10,6 +10,7 @@ import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from simpy.events import EventPriority
 
 from fraudsim.model.kernel import BUCKET_MIN, RING_BUCKETS, Clock
 
@@ -242,7 +243,7 @@ def simpy_event(clock: Clock, note: Any, ran: list[tuple[float, Any]]) -> simpy.
     st.sampled_from([1, 64, RING_BUCKETS]),
 )
 def test_simpy_events_of_any_priority_keep_simpys_order_in_far_buckets(
-    plan: list[tuple[float, int | None]], ring: int
+    plan: list[tuple[float, EventPriority | None]], ring: int
 ) -> None:
     """Handler calls (priority None here) and SimPy events at equal times: (time, priority, id)."""
     clock = Clock(ring_buckets=ring)

@@ -593,7 +593,8 @@ def test_overrides_reach_the_scenario(tmp_path: Path) -> None:
         ],
     )
     assert scenario.banks["xiamen_bank"].stop_latency_min == Constant(value=30)
-    assert scenario.mule_network.layers[0].dwell_min == Exponential(kind="exponential", mean=3)
+    first_dwell = Exponential(kind="exponential", mean_value=3)
+    assert scenario.mule_network.layers[0].dwell_min == first_dwell
     assert isinstance(scenario.mule_network.layers[1].dwell_min, Lognormal)
     assert scenario.mule_network.layers[1].dwell_min.median == 8
     assert scenario.response.analysts.triage == "largest_first"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from fraudsim import simulate
+from fraudsim.api import SimulationResult
 from fraudsim.model.world import build_world, run_world
 from fraudsim.rng import Streams
 from tests.conftest import busy, xiamen
@@ -15,10 +17,11 @@ from tests.conftest import busy, xiamen
 YUAN_1_5M = 150_000_000  # fen
 
 
-def one_row(result: object) -> dict[str, object]:
-    rows = result.cases.to_pylist()  # type: ignore[attr-defined]
+def one_row(result: SimulationResult) -> dict[str, Any]:
+    rows = result.cases.to_pylist()
     assert len(rows) == 1
-    return rows[0]  # type: ignore[no-any-return]
+    row: dict[str, Any] = rows[0]
+    return row
 
 
 class TestXiamenReplay:

@@ -151,6 +151,19 @@ def lines(fig: Figure, gid: str) -> list[Line2D]:
     return [ln for ax in fig.axes for ln in ax.get_lines() if (ln.get_gid() or "").startswith(gid)]
 
 
+def gid_of(line: Line2D) -> str:
+    """Return a line's gid (every line the figures draw has one)."""
+    gid = line.get_gid()
+    assert gid is not None
+    return gid
+
+
+def xy(line: Line2D) -> tuple[list[float], list[float]]:
+    """Return a line's points as lists of floats."""
+    return (np.asarray(line.get_xdata(), float).tolist(),
+            np.asarray(line.get_ydata(), float).tolist())
+
+
 def one_line(fig: Figure, gid: str) -> tuple[np.ndarray, np.ndarray]:
     found = lines(fig, gid)
     assert len(found) == 1, [ln.get_gid() for ax in fig.axes for ln in ax.get_lines()]
@@ -290,7 +303,7 @@ def test_outcome_curve_marks_the_xiamen_case(swept_latency: ResultsFolder) -> No
     fig = build(swept_latency, "outcome-curve")
     stars = lines(fig, "xiamen")
     assert len(stars) == 2  # on the share and on the yuan panel
-    points = sorted((float(s.get_xdata()[0]), float(s.get_ydata()[0])) for s in stars)
+    points = sorted((xy(s)[0][0], xy(s)[1][0]) for s in stars)
     assert points == [(2.5, 1.0), (2.5, 1_500_000.0)]
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert any("3 min after the report" in t for t in texts)
@@ -302,17 +315,17 @@ def test_no_xiamen_mark_for_other_scenarios(swept_lag: ResultsFolder) -> None:
 
 def test_two_key_sweep_draws_a_panel_per_value(swept_lag: ResultsFolder) -> None:
     fig = build(swept_lag, "outcome-curve")
-    panels = {ln.get_gid().split(":")[2] for ln in lines(fig, "saved_share:")}
+    panels = {gid_of(ln).split(":")[2] for ln in lines(fig, "saved_share:")}
     assert panels == {'"fifo"', '"largest_first"'} or panels == {"fifo", "largest_first"}
     curve = pq.read_table(swept_lag.path / "curve.parquet").to_pylist()
     hand = _share_by_hand(swept_lag)
     for ln in lines(fig, "saved_share:"):
-        _, policy, panel = ln.get_gid().split(":")
+        _, policy, panel = gid_of(ln).split(":")
         rows = sorted((r for r in curve if r["policy"] == policy
                        and panel.strip('"') == r["response.analysts.triage"]),
                       key=lambda r: r["victims.report_lag_min"])
-        assert list(ln.get_xdata()) == [r["victims.report_lag_min"] for r in rows]
-        assert list(ln.get_ydata()) == pytest.approx([hand[(r["point"], policy)] for r in rows],
+        assert xy(ln)[0] == [r["victims.report_lag_min"] for r in rows]
+        assert xy(ln)[1] == pytest.approx([hand[(r["point"], policy)] for r in rows],
                                                      nan_ok=True)
 
 
@@ -323,11 +336,11 @@ def test_golden_hour_sweep_draws_the_share_against_the_report_delay(
     hand = _share_by_hand(swept_lag)
     curve = pq.read_table(swept_lag.path / "curve.parquet").to_pylist()
     for ln in lines(fig, "saved_share:"):
-        _, policy, panel = ln.get_gid().split(":")
+        _, policy, panel = gid_of(ln).split(":")
         rows = sorted((r for r in curve if r["policy"] == policy
                        and panel.strip('"') == r["response.analysts.triage"]),
                       key=lambda r: r["victims.report_lag_min"])
-        assert list(ln.get_ydata()) == pytest.approx([hand[(r["point"], policy)] for r in rows],
+        assert xy(ln)[1] == pytest.approx([hand[(r["point"], policy)] for r in rows],
                                                      nan_ok=True)
 
 
@@ -364,14 +377,14 @@ def test_ratio_interval_brackets_the_ratio() -> None:
 
 def test_golden_hour_of_a_comparison_has_a_line_per_policy(compared: ResultsFolder) -> None:
     fig = build(compared, "golden-hour")
-    assert sorted(ln.get_gid() for ln in lines(fig, "golden:")) == sorted(
+    assert sorted(gid_of(ln) for ln in lines(fig, "golden:")) == sorted(
         f"golden:{p}" for p in POLICIES)
 
 
 def test_policy_comparison_draws_the_paired_differences_sorted(compared: ResultsFolder) -> None:
     fig = build(compared, "policy-comparison")
     rows = [r for r in json_rows(compared.path / "differences.csv") if r["measure"] == "saved_yuan"]
-    drawn = {ln.get_gid().split(":")[1]: (float(ln.get_xdata()[0]), float(ln.get_ydata()[0]))
+    drawn = {gid_of(ln).split(":")[1]: (xy(ln)[0][0], xy(ln)[1][0])
              for ln in lines(fig, "saved_yuan:")}
     assert set(drawn) == {"more_analysts", "slow_bank"}
     for r in rows:

@@ -26,7 +26,7 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 
 def col(table: pa.Table, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False)
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False))
 
 
 @PROPERTY_SETTINGS

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -151,19 +152,17 @@ def test_rewriting_a_results_folder_replaces_its_contents(
 def test_a_failed_final_rename_leaves_the_previous_folder_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import fraudsim.results as results
-
     dest = previous(tmp_path)
-    real_replace = results.os.replace
-    calls: list[tuple[object, object]] = []
+    real_replace = os.replace
+    calls: list[tuple[Path, Path]] = []
 
-    def replace(src: object, dst: object) -> None:
+    def replace(src: Path, dst: Path) -> None:
         calls.append((src, dst))
         if len(calls) == 2:  # the new folder into place
             raise OSError("rename failed")
-        real_replace(src, dst)  # type: ignore[arg-type]
+        real_replace(src, dst)
 
-    monkeypatch.setattr(results.os, "replace", replace)
+    monkeypatch.setattr("fraudsim.results.os.replace", replace)
     with pytest.raises(OSError), atomic_folder(dest) as tmp:
         (tmp / "new.txt").write_text("new")
     assert listing(tmp_path) == {"out"}

@@ -111,7 +111,7 @@ def test_sampler_hands_out_the_streams_chunks_in_order(chunk: int, n: int) -> No
 
 def test_chunk_size_does_not_change_exponential_draws() -> None:
     # Exponential draws are sequential, so chunking only regroups the same stream.
-    dist = Exponential(kind="exponential", mean=5.0)
+    dist = Exponential(kind="exponential", mean_value=5.0)
     a = Streams(3).sampler("s", dist, 4)
     b = Streams(3).sampler("s", dist, 1024)
     assert [a.next() for _ in range(30)] == [b.next() for _ in range(30)]
@@ -137,7 +137,7 @@ def test_constant_sampler_never_touches_the_stream() -> None:
 
 def test_sampler_owns_a_generator_given_directly() -> None:
     gen = np.random.default_rng(11)
-    sampler = Sampler(Exponential(kind="exponential", mean=1.0), gen, 3)
+    sampler = Sampler(Exponential(kind="exponential", mean_value=1.0), gen, 3)
     values = [sampler.next() for _ in range(7)]
     ref = np.random.default_rng(11)
     assert values == np.concatenate([ref.exponential(1.0, 3) for _ in range(3)])[:7].tolist()

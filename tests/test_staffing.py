@@ -172,7 +172,7 @@ def test_negative_staff() -> None:
 def test_staffing_is_immutable() -> None:
     staffing = Staffing(staff=1)
     with pytest.raises(ValidationError):
-        staffing.staff = 2
+        staffing.staff = 2  # type: ignore[misc]  # the frozen model must refuse it
 
 
 shift_strategy = st.builds(

@@ -161,7 +161,7 @@ def test_dwell_off_by_minutes_fails_the_dwell_fits(
 
     def late_layer_2(self: Network, scenario: Any, streams: Any) -> None:
         original(self, scenario, streams)
-        self.dwell[1] = Late(self.dwell[1])  # type: ignore[assignment]
+        self.dwell[1] = Late(self.dwell[1])  # type: ignore[call-overload]  # duck-typed sampler
 
     monkeypatch.setattr(Network, "_samplers", late_layer_2)
     rows = {r.subject: r.passed for r in delay_checks(base, QUICK.payments)}
