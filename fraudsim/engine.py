@@ -32,6 +32,7 @@ COMPILED_MODULES = (
     "fraudsim.model.monitor",
     "fraudsim.model.staff",
     "fraudsim.model.cases",
+    "fraudsim.model.victims",
     "fraudsim.model.lots",
     "fraudsim.model.routing",
     "fraudsim.model.network",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -154,3 +155,24 @@ def test_a_case_table_in_many_chunks_gives_the_same_results(
     assert chunked.stats["cases"] == result.stats["cases"] == result.cases.num_rows
     write_parquet(chunked.cases, tmp_path / "cases.parquet")
     assert same(pq.read_table(tmp_path / "cases.parquet"), result.cases)
+
+
+def test_the_collector_is_paused_while_the_case_table_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first collection after a run would rescan every object the run left."""
+    import fraudsim.api as api
+    from fraudsim.records import cases_table as real
+
+    seen: list[bool] = []
+
+    def watched(*args: Any, **kwargs: Any) -> pa.Table:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "cases_table", watched)
+    assert gc.isenabled()
+    result = fraudsim.simulate(busy())
+    assert seen == [False]
+    assert gc.isenabled()
+    assert result.cases.num_rows > 0

@@ -1,217 +1,44 @@
-"""Scam contacts and hooked victims drawn up front (fraudsim/model/cases.py)."""
+"""A victim's case: stoppers' tallies and the record it leaves (fraudsim/model/cases.py)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 
-from fraudsim.model.cases import STOPPERS, Case, build_cases
-from fraudsim.rng import Streams
-from fraudsim.scenario import Scenario
-from fraudsim.scenario.loading import validate_scenario
-from tests.conftest import busy
+from fraudsim.model.cases import NUMBER_FIELDS, STOPPERS, TIME_FIELDS, Case
 
-RATE, HORIZON_DAYS, INTERCEPTION = 40.0, 0.51, 0.3  # 12.24 hours: the last hour is partial
-SHARES, HOOKS = (0.25, 0.75), (0.2, 0.04)
-
-
-def two_types(overrides: Sequence[str] = (), scripted: bool = True) -> Scenario:
-    """The busy city with a second scam type; optionally without the scripted case."""
-    raw = busy(
-        [
-            f"contacts.rate_per_hour={RATE}",
-            f"contacts.interception_share={INTERCEPTION}",
-            f"time.horizon_days={HORIZON_DAYS}",
-        ]
-    ).model_dump(by_alias=True)
-    raw["scam_types"]["customer_service"].update(share=SHARES[0], hook_prob=HOOKS[0])
-    investment = dict(raw["scam_types"]["customer_service"])
-    investment.update(share=SHARES[1], hook_prob=HOOKS[1], installments=1, grooming_min=600)
-    raw["scam_types"]["investment"] = investment
-    if not scripted:
-        raw["scripted_cases"] = []
-    return with_overrides(raw, overrides)
+# Record fields named differently from the attribute they come from.
+DERIVED: dict[str, Callable[[Case], Any]] = {
+    "case_id": lambda c: c.id,
+    "first_payment_min": lambda c: c.first_pay_min if c.l1_accounts else math.nan,
+    "last_payment_min": lambda c: c.last_pay_min,
+    "installments_planned": lambda c: c.n_pay,
+    "installments_paid": lambda c: len(c.l1_accounts),
+    "patrol_arrival_min": lambda c: c.patrol_min,
+    "unpaid_fen": Case.remaining_fen,
+}
 
 
-def with_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> Scenario:
-    from fraudsim.scenario import apply_overrides
-
-    return validate_scenario(apply_overrides(raw, list(overrides)))
-
-
-def key(case: Case) -> tuple[Any, ...]:
-    return (
-        case.id,
-        case.region,
-        case.scam,
-        case.contact_min,
-        tuple(case.installments),
-        tuple(case.pay_times),
-        case.realise_min,
-        case.self_stop,
-        case.reports,
-        case.report_lag_min,
-        case.flagged,
-        str(case.warning_min),
-        str(case.risk_hold_min),
-    )
-
-
-def test_the_same_seed_and_replication_give_the_same_cases() -> None:
-    s = two_types()
-    counts_a, a = build_cases(s, Streams(5, 2))
-    counts_b, b = build_cases(s, Streams(5, 2))
-    assert counts_a == counts_b
-    assert [key(c) for c in a] == [key(c) for c in b]
-    _, other = build_cases(s, Streams(5, 3))
-    assert [key(c) for c in a] != [key(c) for c in other]
-
-
-def test_counts_are_consistent_with_each_other_and_with_the_cases() -> None:
-    s = two_types(scripted=False)
-    counts, cases = build_cases(s, Streams(1))
-    assert counts.contacts > 0
-    assert 0 < counts.intercepted < counts.contacts
-    assert sum(counts.reached.values()) == counts.contacts - counts.intercepted
-    for name in s.scam_types:
-        assert 0 <= counts.hooked[name] <= counts.reached[name]
-    assert len(cases) == sum(counts.hooked.values())
-    by_type = [sum(1 for c in cases if c.scam == k) for k in range(2)]
-    assert by_type == [counts.hooked["customer_service"], counts.hooked["investment"]]
-
-
-def test_full_interception_leaves_no_cases() -> None:
-    counts, cases = build_cases(
-        two_types(["contacts.interception_share=1"], scripted=False), Streams(1)
-    )
-    assert counts.contacts > 0
-    assert counts.intercepted == counts.contacts
-    assert sum(counts.reached.values()) == sum(counts.hooked.values()) == 0
-    assert cases == []
-
-
-def test_no_contacts_no_cases_but_scripted_ones_remain() -> None:
-    counts, cases = build_cases(two_types(["contacts.rate_per_hour=0"]), Streams(1))
-    assert counts.contacts == 0
-    assert len(cases) == 1
-    assert cases[0].installments == [150_000_000]
-
-
-def test_contact_times_are_within_the_horizon_sorted_and_ids_follow_them() -> None:
-    s = two_types(["scripted_cases.0.contact_min=300"])  # a scripted case among the others
-    for rep in range(5):
-        _, cases = build_cases(s, Streams(9, rep))
-        times = [c.contact_min for c in cases]
-        assert times == sorted(times)
-        assert all(0.0 <= t < HORIZON_DAYS * 1440.0 for t in times)
-        assert [c.id for c in cases] == list(range(len(cases)))
-        scripted = [c for c in cases if c.contact_min == 300.0]
-        assert len(scripted) == 1
-        assert 0 < scripted[0].id < len(cases) - 1
-
-
-def test_each_case_is_internally_consistent() -> None:
-    s = two_types(["victims.report_lag_min=7"], scripted=False)
-    _, cases = build_cases(s, Streams(3))
-    assert len(cases) > 10
-    for c in cases:
-        assert len(c.installments) == len(c.pay_times) >= 1
-        assert all(isinstance(f, int) and f >= 1 for f in c.installments)
-        assert c.exposed_fen == sum(c.installments) == c.remaining_fen()
-        assert c.first_pay_min == c.pay_times[0] >= c.contact_min
-        assert np.all(np.diff(c.pay_times) >= 0)
-        assert c.realise_min >= c.first_pay_min
-        assert c.report_lag_min == 7.0
-        if c.scam == 1:  # investment: one payment, 600 minutes after the contact
-            assert c.installments == [c.exposed_fen]
-            assert c.first_pay_min == pytest.approx(c.contact_min + 600.0)
-
-
-def test_the_scripted_case_is_there_exactly_as_written() -> None:
-    raw = two_types(["contacts.rate_per_hour=2"]).model_dump(by_alias=True)
-    raw["scripted_cases"][0].update(
-        contact_min=100.0,
-        installments_fen=[5, 70_000, 3],
-        gap_min=12.5,
-        grooming_min=10.0,
-        realisation_min=4.0,
-        self_stop=False,
-        report_lag_min=9.0,
-        scam_type="investment",
-    )
-    s = validate_scenario(raw)
-    _, cases = build_cases(s, Streams(1))
-    (case,) = [c for c in cases if c.installments == [5, 70_000, 3]]
-    assert case.contact_min == 100.0
-    assert case.pay_times == [110.0, 122.5, 135.0]
-    assert case.exposed_fen == 70_008
-    assert case.realise_min == 114.0
-    assert case.self_stop is False
-    assert case.reports is True
-    assert case.report_lag_min == 9.0
-    assert case.scam == 1
-    assert case.region == 0
-    assert math.isnan(case.risk_hold_min)
-
-
-def test_contacts_follow_the_hourly_profile() -> None:
-    profile = [0.0] * 24
-    profile[10] = 1.0
-    s = two_types([f"contacts.hourly_profile={profile}", "time.horizon_days=3"], scripted=False)
-    _, cases = build_cases(s, Streams(2))
-    assert len(cases) > 10
-    assert all(10 * 60 <= c.contact_min % 1440 < 11 * 60 for c in cases)
-
-
-def test_early_warning_flags_only_when_enabled_a_lead_after_the_contact() -> None:
-    flag = ["early_warning.flag_share=1", "early_warning.lead_min=15"]
-    _, off = build_cases(two_types(flag, scripted=False), Streams(4))
-    assert not any(c.flagged for c in off)
-    assert all(math.isnan(c.warning_min) for c in off)
-    _, on = build_cases(two_types([*flag, "early_warning.enabled=true"]), Streams(4))
-    random_cases = [c for c in on if c.installments != [150_000_000]]
-    assert random_cases and all(c.flagged for c in random_cases)
-    assert all(c.warning_min == c.contact_min + 15.0 for c in random_cases)
-    # Switching early warning on changes no victim (common random numbers).
-    assert [key(c)[:10] for c in random_cases] == [key(c)[:10] for c in off]
-
-
-def test_risk_holds_come_a_delay_after_the_first_payment() -> None:
-    s = two_types(["response.holds.risk_flag_prob=1", "response.holds.risk_flag_min=25"])
-    _, cases = build_cases(s, Streams(4))
-    drawn = [c for c in cases if c.installments != [150_000_000]]
-    assert drawn and all(c.risk_hold_min == c.first_pay_min + 25.0 for c in drawn)
-
-
-def test_mean_number_of_hooked_victims_matches_the_rates() -> None:
-    """E[hooked] = rate * hours * (1 - interception) * sum(share * hook).
-
-    Hooked victims are a thinned Poisson count, so the total over R independent
-    replications is Poisson(R * mu) and the mean over them has sd sqrt(mu / R).
-    A 4.5-sd tolerance makes a false alarm a one-in-150,000 event (and the seeds
-    are fixed, so the test is deterministic).
-    """
-    s = two_types(scripted=False)
-    hours = HORIZON_DAYS * 24
-    mu = RATE * hours * (1 - INTERCEPTION) * sum(a * b for a, b in zip(SHARES, HOOKS, strict=True))
-    mu_contacts = RATE * hours
-    reps = 200
-    hooked, contacts, per_type = [], [], []
-    for rep in range(reps):
-        counts, cases = build_cases(s, Streams(123, rep))
-        hooked.append(len(cases))
-        contacts.append(counts.contacts)
-        per_type.append(counts.hooked["investment"])
-    assert np.mean(hooked) == pytest.approx(mu, abs=4.5 * math.sqrt(mu / reps))
-    assert np.mean(contacts) == pytest.approx(mu_contacts, abs=4.5 * math.sqrt(mu_contacts / reps))
-    mu_inv = RATE * hours * (1 - INTERCEPTION) * SHARES[1] * HOOKS[1]
-    assert np.mean(per_type) == pytest.approx(mu_inv, abs=4.5 * math.sqrt(mu_inv / reps))
-    # Poisson: variance equals the mean (checked loosely: sd of the sample variance ~ 10%).
-    assert np.var(hooked, ddof=1) == pytest.approx(mu, rel=0.45)
+def busy_case() -> Case:
+    """A case on shared plan arrays, two of three payments made, a distinct value everywhere."""
+    case = Case(7, 2, 1, 5.0, [9, 100, 200, 300], [0.0, 6.0, 8.0, 11.0], 40.0, plan_lo=1, n_pay=3)
+    for k, name in enumerate(TIME_FIELDS):
+        if name.endswith("_min") and hasattr(case, name) and name != "contact_min":
+            setattr(case, name, 100.0 + k)
+    case.last_pay_min, case.patrol_min = 61.0, 62.0
+    case.next_i = 2
+    case.paid_fen = 300
+    case.l1_accounts = [4, 5]
+    case.cashed_out_fen, case.in_transit_fen = 120, 30
+    case.frozen_police_fen, case.frozen_bank_fen = 90, 60
+    for k, who in enumerate(STOPPERS):
+        case.add_prevented(who, k + 1)
+    case.halted_by = "patrol"
+    case.accounts_frozen, case.hops_traced, case.stop_requests = 2, 3, 4
+    return case
 
 
 def test_prevented_money_is_kept_per_stopper() -> None:
@@ -223,3 +50,35 @@ def test_prevented_money_is_kept_per_stopper() -> None:
     assert case.prevented == {**dict.fromkeys(STOPPERS, 0), "patrol": 501, "recall": 7}
     with pytest.raises(KeyError):
         case.add_prevented("nobody", 1)
+
+
+def record(case: Case) -> dict[str, Any]:
+    """A case's times and numbers, by name."""
+    times = dict(zip(TIME_FIELDS, case.times(), strict=True))
+    return times | dict(zip(NUMBER_FIELDS, case.numbers(), strict=True))
+
+
+def test_a_record_holds_every_field_in_order() -> None:
+    case = busy_case()
+    names = TIME_FIELDS + NUMBER_FIELDS
+    assert len(case.times()) == len(TIME_FIELDS) and len(case.numbers()) == len(NUMBER_FIELDS)
+    assert len(set(names)) == len(names)
+    assert all(isinstance(t, float) for t in case.times())
+    assert all(isinstance(n, int) for n in case.numbers())
+    for name, value in record(case).items():
+        expected = DERIVED[name](case) if name in DERIVED else getattr(case, name)
+        assert value == expected or (value != value and expected != expected), name  # NaN
+    values = record(case)
+    assert (values["exposed_fen"], values["unpaid_fen"], values["first_payment_min"]) == (
+        600,
+        300,
+        6.0,
+    )
+    assert values["prevented_recall_fen"] == 6 and values["stop_requests"] == 4
+
+
+def test_a_case_that_never_paid_records_no_first_payment() -> None:
+    case = Case(0, 0, 0, 0.0, [100], [3.0], 10.0)
+    values = record(case)
+    assert math.isnan(values["first_payment_min"]) and math.isnan(values["report_min"])
+    assert values["installments_paid"] == 0 and values["unpaid_fen"] == 100

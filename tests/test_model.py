@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 
 from fraudsim import simulate
 from fraudsim.api import SimulationResult
-from fraudsim.model.world import build_world, run_world
+from fraudsim.model.world import build_world, no_cyclic_gc, run_world
 from fraudsim.rng import Streams
 from tests.conftest import busy, xiamen
 
@@ -323,3 +324,27 @@ def _day_shift_only() -> object:
         staff=None, shifts=[{"start_hour": 8, "hours": 12, "staff": 2}]
     )
     return validate_scenario(raw)
+
+
+def test_the_collector_pause_nests_and_restores_the_collector() -> None:
+    assert gc.isenabled()
+    try:
+        with no_cyclic_gc():
+            assert not gc.isenabled()
+            with no_cyclic_gc():
+                assert not gc.isenabled()
+            assert not gc.isenabled()  # the inner pause leaves the outer one in place
+        assert gc.isenabled()
+        gc.disable()
+        with no_cyclic_gc():
+            pass
+        assert not gc.isenabled()  # a collector paused by the caller stays paused
+        with pytest.raises(RuntimeError), no_cyclic_gc():
+            raise RuntimeError("a failing run")
+        assert not gc.isenabled()
+        gc.enable()
+        with pytest.raises(RuntimeError), no_cyclic_gc():
+            raise RuntimeError("a failing run")
+        assert gc.isenabled()  # restored after a failure too
+    finally:
+        gc.enable()

@@ -1,15 +1,9 @@
-"""Scam contacts and the victims they hook, drawn before the clock starts.
+"""A hooked victim's case: her planned payments and what became of her money.
 
-Everything about a victim that does not depend on the response (when the
-scam call came, how many payments of what size she will make, when she
-realises, whether and when she reports) is exogenous. Drawing it up front,
-vectorised and per named stream, is fast and gives common random numbers:
-two policies see exactly the same victims.
-
-Contacts are counted, not simulated one by one: per hour of the horizon the
-number of contacts is Poisson with the profile's rate, interception and the
-split by scam type are binomial/multinomial thinning, and only hooked victims
-become :class:`Case` objects.
+A :class:`Case` is the state every part of the model updates (payments,
+the mule network, the response chain, early warning) and, at the end of a
+run, one row of the case table (:meth:`Case.record`). Cases are drawn
+before the clock starts (see :mod:`fraudsim.model.victims`).
 """
 
 from __future__ import annotations
@@ -17,15 +11,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Final
-
-import numpy as np
-
-from fraudsim.rng import Streams
-from fraudsim.scenario.distributions import Distribution, as_count, as_fen
-from fraudsim.scenario.schema import Scenario, ScriptedCase
-from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
 NAN: Final = math.nan
 MINUTES_PER_DAY: Final = 1440.0
@@ -37,6 +23,50 @@ delayed credit."""
 
 PREVENTED_SLOTS = {who: f"prevented_{who}_fen" for who in STOPPERS}
 """The Case attribute holding the fen each stopper prevented."""
+
+TIME_FIELDS: Final = (
+    "contact_min",
+    "first_payment_min",
+    "last_payment_min",
+    "realise_min",
+    "report_min",
+    "call_start_min",
+    "case_start_min",
+    "guidance_min",
+    "patrol_arrival_min",
+    "hold_min",
+    "warned_min",
+    "halted_min",
+    "first_stop_min",
+    "last_freeze_min",
+)
+"""The names of the times :meth:`Case.times` returns, in its order."""
+
+NUMBER_FIELDS: Final = (
+    "case_id",
+    "region",
+    "scam",
+    "installments_planned",
+    "installments_paid",
+    "exposed_fen",
+    "paid_fen",
+    "unpaid_fen",
+    "cashed_out_fen",
+    "in_transit_fen",
+    "frozen_police_fen",
+    "frozen_bank_fen",
+    "prevented_self_fen",
+    "prevented_dissuasion_fen",
+    "prevented_guidance_fen",
+    "prevented_patrol_fen",
+    "prevented_hold_fen",
+    "prevented_recall_fen",
+    "accounts_frozen",
+    "hops_traced",
+    "stop_requests",
+)
+"""The names of the integers :meth:`Case.numbers` returns, in its order (the
+prevented amounts in the order of STOPPERS)."""
 
 
 class Case:
@@ -247,170 +277,52 @@ class Case:
         lo = self.plan_lo
         return sum(self.plan_fen[lo + self.next_i : lo + self.n_pay])
 
+    # The case table reads a case through these two methods: one call and
+    # one tuple of each kind per case, which it turns into columns in one
+    # pass (reading each attribute of a million cases one column at a time
+    # through Python cost about 9 µs a case, a tenth of a compiled run).
 
-@dataclass
-class ContactCounts:
-    """Scam contacts over the horizon: the many that never became cases."""
-
-    contacts: int = 0
-    intercepted: int = 0
-    reached: dict[str, int] = field(default_factory=dict)
-    hooked: dict[str, int] = field(default_factory=dict)
-
-
-def _hour_bins(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Return contacts per hour-bin and each bin's width in hours (last may be partial)."""
-    hours = scenario.time.horizon_days * 24
-    n_bins = math.ceil(hours)
-    weekly = np.asarray(scenario.contacts.weekly_rates())
-    rates = weekly[np.arange(n_bins) % HOURS_PER_WEEK].astype(np.float64)
-    widths = np.ones(n_bins)
-    widths[-1] = hours - (n_bins - 1)
-    return rates * widths, widths
-
-
-def draw_contacts(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, list[np.ndarray]]:
-    """Count contacts per hour and return the hooked victims' contact times per type.
-
-    Returns:
-        The counts, and for each scam type (in scenario order) a sorted array
-        of the hooked victims' contact times in minutes.
-    """
-    names = list(scenario.scam_types)
-    types = [scenario.scam_types[n] for n in names]
-    rates, widths = _hour_bins(scenario)
-    contacts = streams.generator("contacts.arrivals").poisson(rates)
-    blocked = streams.generator("contacts.interception").binomial(
-        contacts, scenario.contacts.interception_share
-    )
-    shares = np.asarray([t.share for t in types])
-    by_type = streams.generator("contacts.types").multinomial(
-        contacts - blocked, shares / shares.sum()
-    )
-    hooks = np.asarray([t.hook_prob for t in types])
-    hooked = streams.generator("contacts.hooks").binomial(by_type, hooks)
-    counts = ContactCounts(contacts=int(contacts.sum()), intercepted=int(blocked.sum()))
-    times: list[np.ndarray] = []
-    gen_times = streams.generator("contacts.times")
-    for k, name in enumerate(names):
-        counts.reached[name] = int(by_type[:, k].sum())
-        counts.hooked[name] = int(hooked[:, k].sum())
-        hour_of = np.repeat(np.arange(len(rates)), hooked[:, k])
-        offset = gen_times.random(len(hour_of)) * widths[hour_of]
-        times.append(np.sort((hour_of + offset) * 60.0))
-    return counts, times
-
-
-def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Streams) -> list[Case]:
-    """Draw every exogenous attribute of the victims of one scam type.
-
-    Each attribute has its own stream, named after the scam type, so that
-    adding a scam type or an attribute leaves every other draw unchanged.
-    """
-    scam = scenario.scam_types[name]
-    m = len(contact)
-
-    def draw(attr: str, dist: Distribution, n: int = m) -> np.ndarray:
-        return dist.sample(streams.generator(f"scam.{name}.{attr}"), n)
-
-    def coin(attr: str, p: float) -> np.ndarray:
-        return streams.generator(f"scam.{name}.{attr}").random(m) < p
-
-    grooming = draw("grooming", scam.grooming_min)
-    counts = as_count(draw("installments", scam.installments))
-    total = int(counts.sum())
-    amounts = as_fen(draw("amount", scam.installment_fen, total))
-    gaps = draw("gap", scam.installment_gap_min, total)
-    realise = draw("realisation", scam.realisation_min)
-    lag = draw("report_lag", scenario.victims.report_lag_min)
-    self_stop = coin("self_stop", scam.self_stop_prob)
-    reports = coin("reports", scam.report_prob)
-    regions = list(scenario.regions)
-    pop = np.asarray([scenario.regions[r].population_share for r in regions])
-    region = streams.generator(f"scam.{name}.region").choice(len(regions), m, p=pop / pop.sum())
-    ew, holds = scenario.early_warning, scenario.response.holds
-    flagged = coin("warning_flag", ew.flag_share)
-    lead = draw("warning_lead", ew.lead_min)
-    risk_hold = coin("risk_hold", holds.risk_flag_prob)
-    hold_delay = draw("risk_hold_delay", holds.risk_flag_min)
-
-    scam_idx = list(scenario.scam_types).index(name)
-    cases: list[Case] = []
-    starts = np.concatenate(([0], np.cumsum(counts))).tolist()
-    plan_fen = array("q", amounts.tolist())
-    plan_min = array("d", _pay_times(contact + grooming, gaps, starts))
-    for i in range(m):
-        lo = starts[i]
-        case = Case(
-            -1,
-            int(region[i]),
-            scam_idx,
-            float(contact[i]),
-            plan_fen,
-            plan_min,
-            plan_min[lo] + float(realise[i]),
-            lo,
-            starts[i + 1] - lo,
+    def times(self) -> tuple[float, ...]:
+        """Return the case's times, one per name of :data:`TIME_FIELDS` (NaN: never)."""
+        return (
+            self.contact_min,
+            self.plan_min[self.plan_lo] if self.l1_accounts else NAN,
+            self.last_pay_min,
+            self.realise_min,
+            self.report_min,
+            self.call_start_min,
+            self.case_start_min,
+            self.guidance_min,
+            self.patrol_min,
+            self.hold_min,
+            self.warned_min,
+            self.halted_min,
+            self.first_stop_min,
+            self.last_freeze_min,
         )
-        case.self_stop = bool(self_stop[i])
-        case.reports = bool(reports[i])
-        case.report_lag_min = float(lag[i])
-        if ew.enabled and flagged[i]:
-            case.flagged = True
-            case.warning_min = float(contact[i] + lead[i])
-        if risk_hold[i]:
-            case.risk_hold_min = case.first_pay_min + float(hold_delay[i])
-        cases.append(case)
-    return cases
 
-
-def _pay_times(first: np.ndarray, gaps: np.ndarray, starts: list[int]) -> list[float]:
-    """Return every victim's payment times, one after another in one list.
-
-    Victim i pays first at ``first[i]``, then each gap later; the sums are
-    taken one at a time in float, as the payments happen.
-    """
-    out: list[float] = []
-    gap = gaps.tolist()
-    for i, t in enumerate(first.tolist()):
-        out.append(t)
-        for g in gap[starts[i] + 1 : starts[i + 1]]:
-            t += g
-            out.append(t)
-    return out
-
-
-def _scripted(scenario: Scenario, spec: ScriptedCase) -> Case:
-    """Build a case given exactly by the scenario (a replay)."""
-    first = spec.contact_min + spec.grooming_min
-    pay_times = [first + k * spec.gap_min for k in range(len(spec.installments_fen))]
-    case = Case(
-        -1,
-        list(scenario.regions).index(spec.region),
-        list(scenario.scam_types).index(spec.scam_type),
-        spec.contact_min,
-        list(spec.installments_fen),
-        pay_times,
-        first + spec.realisation_min,
-    )
-    case.self_stop = spec.self_stop
-    case.reports = spec.reports
-    case.report_lag_min = spec.report_lag_min
-    return case
-
-
-def build_cases(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, list[Case]]:
-    """Draw all contacts and hooked victims of one replication.
-
-    Returns:
-        The contact counts and the cases, ordered by contact time, with ids
-        0, 1, ... in that order (scripted cases first among equal times).
-    """
-    counts, times = draw_contacts(scenario, streams)
-    cases = [_scripted(scenario, spec) for spec in scenario.scripted_cases]
-    for name, contact in zip(scenario.scam_types, times, strict=True):
-        cases.extend(_draw_type(scenario, name, contact, streams))
-    cases.sort(key=lambda c: c.contact_min)
-    for i, case in enumerate(cases):
-        case.id = i
-    return counts, cases
+    def numbers(self) -> tuple[int, ...]:
+        """Return the case's ids, counts and amounts, one per name of :data:`NUMBER_FIELDS`."""
+        return (
+            self.id,
+            self.region,
+            self.scam,
+            self.n_pay,
+            len(self.l1_accounts),
+            self.exposed_fen,
+            self.paid_fen,
+            self.remaining_fen(),
+            self.cashed_out_fen,
+            self.in_transit_fen,
+            self.frozen_police_fen,
+            self.frozen_bank_fen,
+            self.prevented_self_fen,
+            self.prevented_dissuasion_fen,
+            self.prevented_guidance_fen,
+            self.prevented_patrol_fen,
+            self.prevented_hold_fen,
+            self.prevented_recall_fen,
+            self.accounts_frozen,
+            self.hops_traced,
+            self.stop_requests,
+        )
