@@ -94,8 +94,8 @@ def simulate(
     """
     started = time.perf_counter()
     # The collector stays paused until the tables are made: the first
-    # collection after the run would scan every object the run left (two
-    # fifths of the time of the case table at a hundred thousand cases),
+    # collection after the run would scan every object the run left (half
+    # the time of the case table at a hundred thousand cases, compiled),
     # and the collection below frees the run at once anyway.
     with no_cyclic_gc():
         run = run_world(scenario, seed, replication, trace_case, progress)

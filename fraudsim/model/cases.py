@@ -2,8 +2,8 @@
 
 A :class:`Case` is the state every part of the model updates (payments,
 the mule network, the response chain, early warning) and, at the end of a
-run, one row of the case table (:meth:`Case.record`). Cases are drawn
-before the clock starts (see :mod:`fraudsim.model.victims`).
+run, one row of the case table (:meth:`Case.times`, :meth:`Case.numbers`).
+Cases are drawn before the clock starts (see :mod:`fraudsim.model.victims`).
 """
 
 from __future__ import annotations
