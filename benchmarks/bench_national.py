@@ -6,7 +6,10 @@ Prints the figures quoted for the engine's speed (one core):
   year with ``--days``): wall time, cases, events and money movements per
   second, peak memory, and the mean number of happenings pending in the
   event queue (sampled at the run's hundred progress steps, weighted by the
-  events each step processed; the peak sample is shown too);
+  events each step processed; the peak sample is shown too), and the wall
+  time of each tenth of its simulated time (after the first, which ramps
+  up, the load is steady: a cost per event that grows with the run would
+  show as tenths that take longer and longer);
 * a bare heapq event loop over the same number of events, twice: with 1000
   pending entries, and with as many pending entries as the model's mean
   queue (heapq's cost grows with the heap's size); and the model's speed as
@@ -112,7 +115,7 @@ def _overrides(days: float, drain_days: float | None = None) -> list[str]:
     return out
 
 
-def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
+def measure(days: float, drain_days: float | None = None) -> dict[str, Any]:
     """Run one replication of ``days`` of the national year (in this process).
 
     The queue's load (``mean_pending``, ``peak_pending``, ``mean_near``)
@@ -126,15 +129,41 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, float]:
 
     Returns:
         The run's stats (cases, events, money movements, queue load ...),
-        its wall time and peak memory.
+        its wall time and peak memory, and ``tenths_s``: the wall time of
+        each tenth of its simulated time (see :func:`tenths`).
     """
     from fraudsim import load_scenario, simulate
 
     scenario = load_scenario(SCENARIO, _overrides(days, drain_days))
+    marks: list[float] = []
     started = time.perf_counter()
-    result = simulate(scenario)
+    result = simulate(scenario, progress=lambda minute: marks.append(time.perf_counter()))
     wall = time.perf_counter() - started
-    return {"days": days, "wall_s": wall, "peak_mib": peak_rss_mib(), **result.stats}
+    return {
+        "days": days,
+        "wall_s": wall,
+        "peak_mib": peak_rss_mib(),
+        "tenths_s": tenths(started, marks),
+        **result.stats,
+    }
+
+
+def tenths(started: float, marks: list[float]) -> list[float]:
+    """Return the wall time of each tenth of a run's simulated time.
+
+    Args:
+        started: When the run started (``time.perf_counter``).
+        marks: When each of the clock's progress steps ended (a hundred,
+            evenly spaced in simulated time).
+
+    Returns:
+        Ten durations in seconds; the first includes building the world,
+        the last the drain. Empty unless there are a hundred marks.
+    """
+    if len(marks) != 100:
+        return []
+    ends = [marks[k] for k in range(9, 100, 10)]
+    return [b - a for a, b in zip([started, *ends[:-1]], ends, strict=True)]
 
 
 def _trivial_handler(payload: int) -> None:
@@ -243,7 +272,7 @@ def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
     return times[0], times[1]
 
 
-def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the run of median wall time (the lower middle one of an even count)."""
     ranked = sorted(runs, key=lambda r: r["wall_s"])
     return ranked[(len(ranked) - 1) // 2]
@@ -260,12 +289,12 @@ def _child(args: list[str]) -> Any:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, float]:
+def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, Any]:
     """Return :func:`measure` of ``days`` (and ``drain_days``) run in a new process."""
     args = ["--child", str(days)]
     if drain_days is not None:
         args += ["--child-drain", str(drain_days)]
-    out: dict[str, float] = _child(args)
+    out: dict[str, Any] = _child(args)
     return out
 
 
@@ -372,6 +401,15 @@ def main() -> None:
         f"  of which near        {m['mean_near']:10,.0f}   "
         "(due in the open bucket; the rest wait unsorted in far buckets)"
     )
+    if m["tenths_s"]:
+        steady = m["tenths_s"][1:9]
+        print(
+            "  wall time by tenth  "
+            + " ".join(f"{t:.1f}" for t in m["tenths_s"])
+            + " s  (the first builds the world, the last drains;"
+            + f" 2nd to 9th: {min(steady):.1f} to {max(steady):.1f} s,"
+            + f" 9th / 2nd x{steady[-1] / steady[0]:.2f})"
+        )
     model_rate = m["events"] / wall
     for pending, note in ((1000, ""), (round(m["mean_pending"]), ", the model's mean")):
         bare = bare_heapq_loop(int(m["events"]), pending)

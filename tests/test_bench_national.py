@@ -38,11 +38,19 @@ def test_bare_loop_runs_any_heap_size(bench: ModuleType, pending: int) -> None:
     assert bench.bare_heapq_loop(2000, pending) > 0
 
 
-def test_measure_reports_the_queue_load(bench: ModuleType) -> None:
+def test_measure_reports_the_queue_load_and_the_tenths(bench: ModuleType) -> None:
     m = bench.measure(0.05, drain_days=0.5)
     assert m["events"] > 0 and m["cases"] > 0
     assert 0 < m["mean_pending"] <= m["peak_pending"] * 2
     assert 0 < m["mean_near"] <= m["mean_pending"]
+    assert len(m["tenths_s"]) == 10 and all(t >= 0 for t in m["tenths_s"])
+    assert sum(m["tenths_s"]) <= m["wall_s"]
+
+
+def test_tenths_are_the_time_between_every_tenth_mark(bench: ModuleType) -> None:
+    marks = [1.0 + 0.5 * k for k in range(100)]  # a step every half second from 1.0
+    assert bench.tenths(0.0, marks) == [5.5] + [5.0] * 9  # the first from the start
+    assert bench.tenths(0.0, marks[:50]) == []  # not a full run of the clock
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
