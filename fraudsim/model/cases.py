@@ -55,18 +55,13 @@ NUMBER_FIELDS: Final = (
     "in_transit_fen",
     "frozen_police_fen",
     "frozen_bank_fen",
-    "prevented_self_fen",
-    "prevented_dissuasion_fen",
-    "prevented_guidance_fen",
-    "prevented_patrol_fen",
-    "prevented_hold_fen",
-    "prevented_recall_fen",
+    *PREVENTED_SLOTS.values(),
     "accounts_frozen",
     "hops_traced",
     "stop_requests",
 )
 """The names of the integers :meth:`Case.numbers` returns, in its order (the
-prevented amounts in the order of STOPPERS)."""
+prevented amounts named by PREVENTED_SLOTS, in the order of STOPPERS)."""
 
 
 class Case:
