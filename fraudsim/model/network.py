@@ -128,7 +128,6 @@ class Network:
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
         self.u_route = Uniforms(streams.generator("network.routing"))
-        self._route = self.u_route.next
         self.u_risk = Uniforms(streams.generator("network.risk"))
         self.u_freeze = Uniforms(streams.generator("network.freeze_decision"))
         self.u_channel = Uniforms(streams.generator("network.channel"))
@@ -170,7 +169,7 @@ class Network:
             # which victims' payment lists and pending events then share,
             # where an array would make a new one each time an id is read.
             pool = self._pools[key] = [-1] * self.per_bank
-        slot = int(self._route() * self.per_bank)
+        slot = int(self.u_route.next() * self.per_bank)
         acct = pool[slot]
         if acct < 0:
             acct = pool[slot] = self._open(layer, bank, slot)
@@ -237,11 +236,11 @@ class Network:
         return self._account(0, pick[case.region].pick(self.u_route.next()))
 
     def _next_account(self, layer: int, bank: int) -> int:
-        u = self._route()
+        u = self.u_route.next()
         if u < self._cross_region[layer]:
-            bank = self.pick_out_region[self.bank_region[bank]].pick(self._route())
+            bank = self.pick_out_region[self.bank_region[bank]].pick(self.u_route.next())
         elif u < self._cross_any[layer]:
-            bank = self.pick_other_bank[bank].pick(self._route())
+            bank = self.pick_other_bank[bank].pick(self.u_route.next())
         return self._account(layer + 1, bank)
 
     def region_of(self, acct: int) -> int:
