@@ -20,7 +20,7 @@ from typing import Final
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
-from fraudsim.model.lots import split_lots
+from fraudsim.model.lots import parts_of, split_lots
 from fraudsim.model.routing import Picker, bank_pickers
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
@@ -318,7 +318,7 @@ class Network:
     def _forward(self, acct: int, lots: dict[int, int]) -> None:
         """Send the balance on: every lot split equally across the next layer's accounts."""
         layer = self.acct_layer[acct]
-        k = max(1, round(self.fan_out[layer].next()))
+        k = parts_of(self.fan_out[layer].next())
         bank = self.acct_bank[acct]
         children = [self._next_account(layer, bank) for _ in range(k)]
         parts = [lots] if k == 1 else split_lots(lots, k)

@@ -280,7 +280,7 @@ class Response:
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
         case, acct, depth = request
         self._bank_load(-1)
-        for child in dict.fromkeys(trail_children(case.trail, acct)):
+        for child in trail_children(case.trail, acct):
             # request_stop looks the child up among the case's requests itself
             if self.request_stop(case, child, depth + 1):
                 case.hops_traced += 1

@@ -10,7 +10,6 @@ number busy is below the new capacity.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -33,7 +32,7 @@ class _Queue:
         self.discipline = discipline
         self._deque: deque[tuple[Any, float]] = deque()
         self._heap: list[tuple[float, int, Any, float]] = []
-        self._seq = itertools.count()
+        self._seq = 0  # arrival order, the tie-break of equal keys (an int: see push)
         self.size = 0  # jobs waiting: an attribute, read on every arrival and release
 
     def __len__(self) -> int:
@@ -44,7 +43,11 @@ class _Queue:
         if self.discipline in ("fifo", "lifo"):
             self._deque.append((job, arrived))
         else:
-            heapq.heappush(self._heap, (key, next(self._seq), job, arrived))
+            # An int field, not itertools.count: a compiled build calls next()
+            # through the builtins module.
+            seq = self._seq
+            self._seq = seq + 1
+            heapq.heappush(self._heap, (key, seq, job, arrived))
 
     def pop(self) -> tuple[Any, float]:
         self.size -= 1
