@@ -367,22 +367,32 @@ class Clock(simpy.Environment):
         """
         heap, run = self._heap, self._run
         done = 0
+        # Times are read once into float locals: a compiled build then
+        # compares them as doubles, where comparing the tuples' items (or an
+        # item with ``until``) goes through CPython's generic comparison. A
+        # heap entry and the run's next compare as whole tuples only when
+        # their times are equal: the order is exactly the tuples' order.
         try:
             while True:
                 if run:
                     entry = run[-1]
-                    if heap and heap[0] < entry:
-                        entry = heap[0]
-                        if entry[0] >= until:
-                            break
+                    t: float = entry[0]
+                    from_heap = False
+                    if heap:
+                        top = heap[0]
+                        t_top: float = top[0]
+                        if t_top < t or (t_top == t and top < entry):
+                            entry, t, from_heap = top, t_top, True
+                    if t >= until:
+                        break
+                    if from_heap:
                         heappop(heap)
                     else:
-                        if entry[0] >= until:
-                            break
                         run.pop()
                 elif heap:
                     entry = heap[0]
-                    if entry[0] >= until:
+                    t = entry[0]
+                    if t >= until:
                         break
                     heappop(heap)
                 elif self._refill():
@@ -390,7 +400,7 @@ class Clock(simpy.Environment):
                     continue
                 else:
                     break
-                self._now = entry[0]
+                self._now = t
                 done += 1
                 if len(entry) == 5:
                     entry[3](entry[4])
