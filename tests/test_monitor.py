@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudsim.model.monitor import BinnedMonitor
+from fraudsim.model.monitor import WAIT_CHUNK, BinnedMonitor
 from fraudsim.scenario.staffing import UNLIMITED
 
 Row = dict[str, float | int | str]
@@ -107,6 +107,19 @@ def test_arrivals_starts_and_waits_per_bin() -> None:
     assert rows[1]["mean_wait_min"] == pytest.approx(2.0)
     assert rows[2]["mean_wait_min"] == pytest.approx(2.5)
     assert m.waits.tolist() == [4.0, 0.0, 2.5]
+
+
+@pytest.mark.parametrize("n", [0, 1, WAIT_CHUNK - 1, WAIT_CHUNK, 2 * WAIT_CHUNK + 3])
+def test_every_wait_is_kept_in_order_across_chunks(n: int) -> None:
+    m = BinnedMonitor("x", 10.0)
+    waits = [0.25 * k for k in range(n)]
+    for k, wait in enumerate(waits[: n // 2]):
+        m.start(float(k), wait)
+    assert m.waits.tolist() == waits[: n // 2]  # reading mid-run loses nothing
+    for k, wait in enumerate(waits[n // 2 :], start=n // 2):
+        m.start(float(k), wait)
+    assert m.waits.tolist() == waits
+    assert m.waits.tolist() == waits  # a second read is the same
 
 
 def test_rows_stop_at_a_partial_last_bin() -> None:

@@ -308,11 +308,14 @@ class Network:
     def _cash_out(self, acct: int, lots: dict[int, int]) -> None:
         ch = self.channel[acct]
         cases = self.cases
+        total = 0
         for cid, fen in lots.items():
             cases[cid].cashed_out_fen += fen
-            self.cashed_by_channel[ch] += fen
+            total += fen
             if cid == self.traced_id:
                 self.log(cases[cid], "cash_out", acct, fen, self.channel_names[ch])
+        # Once per cash-out: a compiled build adds to a list's item generically.
+        self.cashed_by_channel[ch] += total
         self.movements += 1
 
     def _forward(self, acct: int, lots: dict[int, int]) -> None:
@@ -353,7 +356,7 @@ class Network:
                 else:
                     case.trail, owned = entry, True  # the first new trail takes it
         tid = self.traced_id
-        if tid in lots:
+        if tid >= 0 and tid in lots:  # most runs trace no case
             for child, part in zip(children, parts, strict=True):
                 fen = part.get(tid, 0)
                 self.log(cases[tid], "hop", child, fen, f"from {self.label(acct)}")
