@@ -42,14 +42,15 @@ processes can share it (their entries have four fields, ours five, and
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections.abc import Callable
-from heapq import heappop, heappush
 from itertools import count
 from operator import itemgetter
 from typing import Any, Final
 
 import simpy
-from simpy.core import EmptySchedule, Infinity
+from simpy.core import EmptySchedule
 from simpy.events import NORMAL, EventPriority
 
 Handler = Callable[[Any], None]
@@ -80,6 +81,12 @@ _NEVER: Final = 1 << 62
 
 Entry = tuple[Any, ...]
 """A queue entry: (time, priority, id, handler, payload) or SimPy's (time, priority, id, event)."""
+
+# The heap functions as final names: a compiled build keeps them in C
+# statics, where an imported name is looked up in the module's dict at
+# every call.
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
 
 _entry_time = itemgetter(0)
 """The time of a queue entry: the sort key of a bucket whose entries share one priority."""
@@ -159,7 +166,7 @@ class Clock(simpy.Environment):
         eid = self._seq
         self._seq = eid + 1
         if t < self._near_end:
-            heappush(self._heap, (t, _HANDLER_PRIORITY, eid, handler, payload))
+            _heappush(self._heap, (t, _HANDLER_PRIORITY, eid, handler, payload))
         else:
             self._push_far(t, (t, _HANDLER_PRIORITY, eid, handler, payload))
 
@@ -177,7 +184,7 @@ class Clock(simpy.Environment):
         eid = self._seq
         self._seq = eid + 1
         if t < self._near_end:
-            heappush(self._heap, (t, priority, eid, event))
+            _heappush(self._heap, (t, priority, eid, event))
         else:
             b = self._push_far(t, (t, priority, eid, event))
             if priority != _HANDLER_PRIORITY:
@@ -191,7 +198,7 @@ class Clock(simpy.Environment):
         """
         if t != t:
             raise ValueError(f"cannot schedule {entry[3]!r} at time NaN")
-        b = int(t / BUCKET_MIN) if t < Infinity else _NEVER
+        b = int(t / BUCKET_MIN) if t < math.inf else _NEVER  # math.inf: a constant when compiled
         self._far_count += 1
         if b < self._ring_end:
             self._ring_count += 1
@@ -205,7 +212,7 @@ class Clock(simpy.Environment):
         bucket = self._far.get(b)
         if bucket is None:
             self._far[b] = [entry]
-            heappush(self._far_keys, b)
+            _heappush(self._far_keys, b)
         else:
             bucket.append(entry)
         return b
@@ -228,12 +235,12 @@ class Clock(simpy.Environment):
                 run = ring[b & mask]
                 ring[b & mask] = None
         if run is None:
-            b = heappop(keys)
+            b = _heappop(keys)
             run = self._far.pop(b)
         else:
             self._ring_count -= len(run)
             if b == last:  # the same bucket in the ring and the overflow
-                heappop(keys)
+                _heappop(keys)
                 # The overflow's entries were scheduled first: they go first.
                 overflow = self._far.pop(b)
                 overflow.extend(run)
@@ -279,12 +286,12 @@ class Clock(simpy.Environment):
         if self._run and self._run[-1] is entry:
             self._run.pop()
         else:
-            heappop(self._heap)
+            _heappop(self._heap)
 
     def peek(self) -> float:
         """Return the time of the next happening (infinity if there is none)."""
         entry = self._next()
-        return Infinity if entry is None else float(entry[0])
+        return math.inf if entry is None else float(entry[0])
 
     def step(self) -> None:
         """Process the next happening: a handler call or an ordinary SimPy event.
@@ -386,7 +393,7 @@ class Clock(simpy.Environment):
                     if t >= until:
                         break
                     if from_heap:
-                        heappop(heap)
+                        _heappop(heap)
                     else:
                         run.pop()
                 elif heap:
@@ -394,7 +401,7 @@ class Clock(simpy.Environment):
                     t = entry[0]
                     if t >= until:
                         break
-                    heappop(heap)
+                    _heappop(heap)
                 elif self._refill():
                     run = self._run
                     continue

@@ -314,8 +314,9 @@ class Network:
             total += fen
             if cid == self.traced_id:
                 self.log(cases[cid], "cash_out", acct, fen, self.channel_names[ch])
-        # Once per cash-out: a compiled build adds to a list's item generically.
-        self.cashed_by_channel[ch] += total
+        # Read, add, store: a compiled build does ``+=`` on a list's item
+        # through the generic number protocol.
+        self.cashed_by_channel[ch] = self.cashed_by_channel[ch] + total
         self.movements += 1
 
     def _forward(self, acct: int, lots: dict[int, int]) -> None:
@@ -370,8 +371,8 @@ class Network:
             return
         self.status[acct] = STOPPED
         self._burn(acct)
-        self.stop_gen[acct] += 1
-        gen = self.stop_gen[acct]
+        gen = self.stop_gen[acct] + 1  # not +=: see _cash_out
+        self.stop_gen[acct] = gen
         if self.u_freeze.next() < self.freeze_prob:
             latency = self.freeze_latency[self.acct_bank[acct]].next()
             if latency < self.expiry_min:
