@@ -109,6 +109,25 @@ def test_arrivals_starts_and_waits_per_bin() -> None:
     assert m.waits.tolist() == [4.0, 0.0, 2.5]
 
 
+@settings(max_examples=200)
+@given(st.lists(st.tuples(st.floats(0.0, 100.0), st.booleans()), max_size=30))
+def test_counts_fall_in_the_bin_of_their_time(steps: list[tuple[float, bool]]) -> None:
+    # Arrivals and starts at the time of the last state change (the open bin),
+    # after it, or with no change at all: each is counted in floor(t / width).
+    m = BinnedMonitor("x", 0.7)
+    expected: dict[int, int] = {}
+    for t, change in sorted(steps):
+        if change:
+            m.set_state(t, 1, 1, 2)
+        m.arrival(t)
+        m.start(t, 0.0)
+        b = int(t // 0.7)
+        expected[b] = expected.get(b, 0) + 1
+    got = {b: n for b, n in enumerate(m.arrivals) if n}
+    assert got == expected
+    assert {b: n for b, n in enumerate(m.starts) if n} == expected
+
+
 @pytest.mark.parametrize("n", [0, 1, WAIT_CHUNK - 1, WAIT_CHUNK, 2 * WAIT_CHUNK + 3])
 def test_every_wait_is_kept_in_order_across_chunks(n: int) -> None:
     m = BinnedMonitor("x", 10.0)

@@ -117,15 +117,19 @@ class ServerPool:
     def request(self, job: Any, key: float = 0.0) -> None:
         """Ask for a server for ``job``; ``key`` orders the queue (smaller first)."""
         now = self.clock.now
-        self.monitor.arrival(now)
+        # The arrival is counted after the state change at the same time,
+        # so that the monitor finds its bin open (counts do not depend on
+        # the order).
         if self.busy < self.capacity and not self.queue.size:
             self.busy += 1
             self._record()
+            self.monitor.arrival(now)
             self.monitor.start(now, 0.0)
             self.on_start(job, 0.0)
             return
         self.queue.push(job, key, now)
         self._record()
+        self.monitor.arrival(now)
 
     def release(self) -> None:
         """Free one server (its job is done) and start the next waiting job."""
