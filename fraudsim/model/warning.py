@@ -80,7 +80,8 @@ class EarlyWarning:
         n = int(gen.poisson(rate_per_min * horizon_min))
         self.false_positives = n
         if n:
-            self._fp_times = np.sort(gen.uniform(0.0, horizon_min, n)).tolist()
+            # Typed, so that a compiled build indexes it as a list.
+            self._fp_times: list[float] = np.sort(gen.uniform(0.0, horizon_min, n)).tolist()
             self._fp_next = 0
             self.clock.at(self._fp_times[0], self._false_positive_handler, None)
 
