@@ -35,6 +35,7 @@ COMPILED_MODULES = (
     "fraudsim.model.victims",
     "fraudsim.model.lots",
     "fraudsim.model.routing",
+    "fraudsim.model.accounts",
     "fraudsim.model.network",
     "fraudsim.model.payments",
     "fraudsim.model.response",

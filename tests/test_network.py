@@ -12,12 +12,12 @@ from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.lots import trail_children
 from fraudsim.model.network import (
-    ACCOUNT_BLOCK,
     ACTIVE,
     BY_BANK,
     BY_POLICE,
     FROZEN,
     STOPPED,
+    Account,
     Network,
 )
 from fraudsim.model.world import run_world
@@ -43,7 +43,7 @@ class World:
     def _log(self, case: Case, event: str, acct: int, fen: int, detail: str) -> None:
         self.log.append((case.id, event, acct, fen, detail))
 
-    def l1(self) -> int:
+    def l1(self) -> Account:
         return self.net.first_layer_account(self.cases[0])
 
     def at(self, t: float, action: Callable[[], None]) -> None:
@@ -79,11 +79,11 @@ def pooled(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
 def test_a_pooled_account_holds_every_victims_lot_separately() -> None:
     w = World(pooled())
     acct = w.l1()
-    assert all(w.net.first_layer_account(c) == acct for c in w.cases)  # one account
+    assert all(w.net.first_layer_account(c) is acct for c in w.cases)  # one account
     w.net.credit(acct, {0: 100})
     w.net.credit(acct, {1: 250, 2: 7})
     w.net.credit(acct, {0: 1})
-    assert w.net.held(acct) == {0: 101, 1: 250, 2: 7}
+    assert w.net.held(acct.id) == {0: 101, 1: 250, 2: 7}
 
 
 @pytest.mark.parametrize("by", [BY_POLICE, BY_BANK])
@@ -100,8 +100,8 @@ def test_freezing_a_pooled_account_credits_each_case_exactly_its_lot(by: int) ->
     )
     assert [c.accounts_frozen for c in w.cases] == [1, 1, 1]
     assert [c.last_freeze_min for c in w.cases] == [10.0] * 3
-    assert w.net.held(acct) == {}
-    assert w.net.status[acct] == FROZEN
+    assert w.net.held(acct.id) == {}
+    assert acct.status == FROZEN
     w.run(1000.0)  # nothing is ever cashed out of a frozen account
     assert sum(c.cashed_out_fen for c in w.cases) == 0
 
@@ -112,8 +112,8 @@ def test_after_a_split_freezing_every_account_returns_each_case_its_money() -> N
     for cid, fen in sent.items():
         w.net.credit(w.net.first_layer_account(w.cases[cid]), {cid: fen})
     w.run(L1_DWELL + L2_DWELL + 1)  # money split across the last layer
-    holding = {a: set(lots) for a, lots in enumerate(w.net.lots) if lots}
-    assert all(w.net.acct_layer[a] == 2 for a in holding)
+    holding = {a: set(a.lots) for a in w.net.accounts if a.lots}
+    assert all(a.layer == 2 for a in holding)
     assert len(holding) > len(sent)  # the fan-out of 2 did split lots
     for acct in holding:
         w.net.freeze(acct, BY_POLICE)
@@ -131,7 +131,7 @@ def test_credit_into_a_frozen_account_is_frozen_at_once() -> None:
     assert w.cases[1].frozen_bank_fen == 500
     assert w.cases[1].accounts_frozen == 0  # the account was counted when it was frozen
     assert w.cases[1].last_freeze_min == 5.0
-    assert w.net.held(acct) == {}
+    assert w.net.held(acct.id) == {}
 
 
 def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
@@ -139,7 +139,7 @@ def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
     acct = w.l1()
     w.net.credit(acct, {0: 900})
     w.run(L1_DWELL + CASH - 0.01)
-    assert w.net.held(acct) == {0: 900}
+    assert w.net.held(acct.id) == {0: 900}
     w.run(L1_DWELL + CASH + 0.01)
     assert w.cases[0].cashed_out_fen == 900
     assert w.net.cashed_by_channel == [900]
@@ -156,18 +156,18 @@ def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() 
     w.net.credit(acct, {0: 500, 1: 20})
     w.at(1.0, lambda: w.net.stop(acct))
     w.run(50.0)  # well past the 22-minute dwell
-    assert w.net.status[acct] == STOPPED
-    assert w.net.held(acct) == {0: 500, 1: 20}
+    assert acct.status == STOPPED
+    assert w.net.held(acct.id) == {0: 500, 1: 20}
     in_accounts, held = w.net.balances()
     assert in_accounts == held == {0: 500, 1: 20}
     w.run(101.0 + L1_DWELL - 0.01)  # lapsed at 101; the sweep comes a dwell later
-    assert w.net.status[acct] == ACTIVE
-    assert w.net.held(acct) == {0: 500, 1: 20}
+    assert acct.status == ACTIVE
+    assert w.net.held(acct.id) == {0: 500, 1: 20}
     assert w.net.balances()[1] == {}
     w.run(101.0 + L1_DWELL + 0.01)
-    assert w.net.held(acct) == {}
+    assert w.net.held(acct.id) == {}
     assert w.net.balances()[0] == {0: 500, 1: 20}  # now in layer 2
-    assert all(w.net.acct_layer[a] == 1 for a, lots in enumerate(w.net.lots) if lots)
+    assert all(a.layer == 1 for a in w.net.accounts if a.lots)
 
 
 def test_a_stop_converted_before_it_lapses_freezes_the_money() -> None:
@@ -178,9 +178,9 @@ def test_a_stop_converted_before_it_lapses_freezes_the_money() -> None:
     w.net.credit(acct, {2: 42})
     w.at(1.0, lambda: w.net.stop(acct))
     w.run(60.9)
-    assert w.net.status[acct] == STOPPED
+    assert acct.status == STOPPED
     w.run(61.1)
-    assert w.net.status[acct] == FROZEN
+    assert acct.status == FROZEN
     assert w.cases[2].frozen_police_fen == 42
     assert w.cases[2].last_freeze_min == 61.0
 
@@ -209,7 +209,7 @@ def test_a_stop_of_a_frozen_account_changes_nothing() -> None:
     acct = w.l1()
     w.net.freeze(acct, BY_POLICE)
     w.net.stop(acct)
-    assert w.net.status[acct] == FROZEN
+    assert acct.status == FROZEN
 
 
 def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() -> None:
@@ -219,10 +219,10 @@ def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() ->
     acct = w.l1()
     w.net.credit(acct, {0: 300})
     w.run(9.9)
-    assert w.net.status[acct] == ACTIVE
+    assert acct.status == ACTIVE
     w.run(10.1)
     assert w.cases[0].frozen_bank_fen == 300
-    assert w.net.frozen_by[acct] == BY_BANK
+    assert acct.frozen_by == BY_BANK
 
 
 # -- retired accounts, routing, trails -------------------------------------------
@@ -238,7 +238,7 @@ def test_a_retired_account_is_not_picked_again(retire: str) -> None:
     else:
         w.net.freeze(first, BY_POLICE)
     second = w.l1()
-    assert second != first
+    assert second is not first
     assert {w.l1() for _ in range(20)} == {second}
 
 
@@ -247,11 +247,11 @@ def test_money_forwarded_after_a_freeze_goes_to_a_fresh_account() -> None:
     acct = w.l1()
     w.net.credit(acct, {0: 10})
     w.run(L1_DWELL + 0.01)
-    (l2,) = [a for a, lots in enumerate(w.net.lots) if lots]
+    (l2,) = [a for a in w.net.accounts if a.lots]
     w.net.freeze(l2, BY_POLICE)
     w.net.credit(w.l1(), {1: 20})
     w.run(2 * L1_DWELL + 1)
-    holders = [a for a, lots in enumerate(w.net.lots) if lots and 1 in lots]
+    holders = [a for a in w.net.accounts if a.lots and 1 in a.lots]
     assert holders and l2 not in holders
     assert w.cases[1].frozen_police_fen == 0
 
@@ -268,10 +268,10 @@ def test_local_share_routes_first_payments_to_the_victims_region() -> None:
             w.cases[0].region = region
             for _ in range(20):
                 acct = w.net.first_layer_account(w.cases[0])
-                assert (w.net.region_of(acct) == region) is same
+                assert (w.net.region_of(acct.id) == region) is same
 
 
-def two_cases_swept(w: World) -> int:
+def two_cases_swept(w: World) -> Account:
     """Pay cases 0 and 1 into accounts of their own, run two sweeps; return case 1's account."""
     a0, a1 = (w.net.first_layer_account(c) for c in w.cases[:2])
     w.net.credit(a0, {0: 100})
@@ -287,10 +287,10 @@ def test_the_trail_is_kept_only_for_cases_that_report() -> None:
     assert w.cases[0].trail is None
     trail = w.cases[1].trail
     assert trail is not None
-    (l2,) = trail_children(trail, a1)  # L1 -> L2 -> two L3
-    assert w.net.acct_layer[l2] == 1
+    (l2,) = trail_children(trail, a1.id)  # L1 -> L2 -> two L3
+    assert w.net.accounts[l2].layer == 1
     assert len(trail_children(trail, l2)) == 2
-    assert {w.net.acct_layer[a] for a in trail_children(trail, l2)} == {2}
+    assert {w.net.accounts[a].layer for a in trail_children(trail, l2)} == {2}
     assert len(trail) == (2 + 1) + (2 + 2)  # two entries: acct, k, children
 
 
@@ -311,32 +311,28 @@ def test_cases_swept_together_each_get_a_trail_of_their_own() -> None:
     w.run(L1_DWELL + 1)
     trails = [c.trail for c in w.cases]
     assert trails[0] is not None and trails[1] is not None and trails[2] is not None
-    (l2,) = trail_children(trails[0], acct)
-    assert list(trails[0]) == list(trails[1]) == [~acct, 1, l2]
-    assert list(trails[2]) == [~99, 1, 98, ~acct, 1, l2]
+    (l2,) = trail_children(trails[0], acct.id)
+    assert list(trails[0]) == list(trails[1]) == [~acct.id, 1, l2]
+    assert list(trails[2]) == [~99, 1, 98, ~acct.id, 1, l2]
     assert len({id(t) for t in trails}) == 3  # no case shares another's list
     w.run(L1_DWELL + L2_DWELL + 1)  # the L2 sweep extends every trail, each once
     assert trail_children(trails[0], l2) == trail_children(trails[1], l2)
     assert trails[1] is not None and len(trails[1]) == 3 + 2 + 2
 
 
-def test_accounts_opened_past_a_block_start_active_and_empty() -> None:
-    w = World(network_scenario())
-    n = ACCOUNT_BLOCK + 3
-    ids = [w.net._open(k % 3, 0, k) for k in range(n)]
-    assert ids == list(range(n)) and w.net.n_accounts == n
-    assert len(w.net.acct_bank) % ACCOUNT_BLOCK == 0
-    for acct in (0, ACCOUNT_BLOCK - 1, ACCOUNT_BLOCK, n - 1):
-        assert (w.net.acct_layer[acct], w.net.acct_bank[acct], w.net.acct_slot[acct]) == (
-            acct % 3,
-            0,
-            acct,
-        )
-        assert w.net.status[acct] == ACTIVE and w.net.frozen_by[acct] == BY_POLICE
-        assert not w.net.sweep_due[acct] and w.net.hold_until[acct] == 0.0
-        assert w.net.stop_gen[acct] == 0 and w.net.lots[acct] is None
-    w.net.credit(n - 1, {0: 50})
-    assert w.net.held(n - 1) == {0: 50}
+def test_accounts_are_numbered_as_opened_and_start_active_and_empty() -> None:
+    w = World(network_scenario(["mule_network.accounts_per_bank=50"]))
+    picked = [w.net.first_layer_account(c) for c in w.cases for _ in range(40)]
+    assert len(w.net.accounts) == w.net.n_accounts == len({id(a) for a in picked}) > 1
+    for n, a in enumerate(w.net.accounts):
+        assert a.id == n and w.net.accounts[a.id] is a
+        assert (a.layer, a.bank) == (0, 0) and 0 <= a.slot < 50
+        assert a.status == ACTIVE and a.frozen_by == BY_POLICE
+        assert not a.sweep_due and a.hold_until == 0.0
+        assert a.stop_gen == 0 and a.lots is None
+    last = w.net.accounts[-1]
+    w.net.credit(last, {0: 50})
+    assert w.net.held(last.id) == {0: 50}
 
 
 # -- withdrawal delay --------------------------------------------------------------
@@ -424,11 +420,11 @@ def test_every_fen_is_held_frozen_or_cashed_out(
     def act(action: tuple[str, int]) -> None:
         kind, k = action
         if net.n_accounts:
-            acct = k % net.n_accounts
+            account = net.accounts[k % net.n_accounts]
             if kind == "stop":
-                net.stop(acct)
+                net.stop(account)
             else:
-                net.freeze(acct, BY_POLICE)
+                net.freeze(account, BY_POLICE)
 
     for cid, fen, t in credits:
         sent[cid] += fen
@@ -454,5 +450,5 @@ def test_a_bank_without_mule_accounts_never_receives_money() -> None:
         "market_share": 1.0,
     }
     w = World(validate_scenario(raw))  # first_layer_local_share = 1; the victim is in xiamen
-    banks = {w.net.bank_names[w.net.acct_bank[w.l1()]] for _ in range(50)}
+    banks = {w.net.bank_names[w.l1().bank] for _ in range(50)}
     assert banks == {"fuzhou_bank"}

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fraudsim.model.monitor import BinnedMonitor
-from fraudsim.model.network import Network
+from fraudsim.model.network import Account, Network
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Sampler, Streams
 from fraudsim.scenario.distributions import Lognormal
@@ -175,9 +175,9 @@ def test_wrong_channel_delay_fails_the_cash_out_fit(
 ) -> None:
     original = Network._plan_sweep
 
-    def swapped(self: Network, acct: int) -> None:
-        original(self, acct)
-        self.channel[acct] = 1 - self.channel[acct]  # cash out through the other channel
+    def swapped(self: Network, account: Account) -> None:
+        original(self, account)
+        account.channel = 1 - account.channel  # cash out through the other channel
 
     monkeypatch.setattr(Network, "_plan_sweep", swapped)
     rows = {r.subject: r.passed for r in delay_checks(base, QUICK.payments)}
@@ -233,9 +233,9 @@ def test_an_untallied_channel_fails_conservation(
 ) -> None:
     original = Network._cash_out
 
-    def untallied(self: Network, acct: int, lots: dict[int, int]) -> None:
-        original(self, acct, lots)
-        self.cashed_by_channel[self.channel[acct]] -= 1
+    def untallied(self: Network, account: Account, lots: dict[int, int]) -> None:
+        original(self, account, lots)
+        self.cashed_by_channel[account.channel] -= 1
 
     monkeypatch.setattr(Network, "_cash_out", untallied)
     rows = {r.subject: r.passed for r in money_checks(base)}
@@ -249,8 +249,8 @@ def test_a_leaking_split_fails_conservation(
 ) -> None:
     original = Network._forward
 
-    def leaky(self: Network, acct: int, lots: dict[int, int]) -> None:
-        original(self, acct, {cid: fen - (fen % 2) for cid, fen in lots.items()})  # drops odd fen
+    def leaky(self: Network, account: Account, lots: dict[int, int]) -> None:
+        original(self, account, {cid: fen - (fen % 2) for cid, fen in lots.items()})  # odd fen lost
 
     monkeypatch.setattr(Network, "_forward", leaky)
     rows = money_checks(base)

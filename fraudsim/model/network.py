@@ -4,20 +4,19 @@ Money is held as lots, case id -> fen, divided exactly at each hop (see
 :mod:`fraudsim.model.lots`); routing chooses the next bank
 (:mod:`fraudsim.model.routing`).
 
-Accounts live in parallel columns indexed by account id (cheaper than an
-object per account at tens of millions of movements: a national year
-opens millions of them, since a stopped account is replaced by a fresh
-one). An account forwards its whole balance one dwell time after the
-first credit since its last sweep; in the last layer the "forward" is a
-cash-out through a channel, after which the money is gone.
+Each account is an :class:`~fraudsim.model.accounts.Account`, numbered in
+the order opened; the network keeps them in a list indexed by number (a
+national year opens millions, since a stopped account is replaced by a
+fresh one). An account forwards its whole balance one dwell time after
+the first credit since its last sweep; in the last layer the "forward" is
+a cash-out through a channel, after which the money is gone.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
-from typing import Final
 
+from fraudsim.model.accounts import ACTIVE, BY_BANK, BY_POLICE, FROZEN, STOPPED, Account
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.lots import parts_of, split_lots
@@ -25,16 +24,7 @@ from fraudsim.model.routing import Picker, bank_pickers
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
-# Final: a compiled build (fraudsim/engine.py) inlines them instead of
-# looking them up at each use.
-ACTIVE: Final = 0
-STOPPED: Final = 1
-FROZEN: Final = 2
-BY_POLICE: Final = 0
-BY_BANK: Final = 1
-
-ACCOUNT_BLOCK: Final = 4096
-"""Accounts added to the per-account columns at a time (see :meth:`Network._grow_columns`)."""
+__all__ = ["ACTIVE", "BY_BANK", "BY_POLICE", "FROZEN", "STOPPED", "Account", "Logger", "Network"]
 
 Logger = Callable[[Case, str, int, int, str], None]
 """Records an event of a traced case: (case, event, account, fen, detail)."""
@@ -92,39 +82,22 @@ class Network:
         self.freeze_prob = scenario.response.stop_payment.freeze_prob
         self.expiry_min = scenario.response.stop_payment.expiry_min
         self._samplers(scenario, streams)
-        # Per-account state, parallel columns indexed by account id, grown
-        # a block at a time: ids from n_accounts on are not opened yet. An
-        # account's lots are None while it holds nothing.
-        #
-        # The columns read at every movement are lists of small ints (and
-        # of one shared 0.0 until a hold is set), not bytearrays: a compiled
-        # build indexes a list with the account id as it is, where indexing
-        # a bytearray or an array first makes the id a Python int, and ids
-        # past 256 are new objects, made and freed a dozen times a sweep.
-        # A list costs 8 bytes an account, and a small int is shared, so
-        # no object is made per account; the slot, read only when an
-        # account is retired and often above 256, stays a C array.
-        self.n_accounts = 0
-        self.acct_bank: list[int] = []
-        self.acct_layer: list[int] = []
-        self.lots: list[dict[int, int] | None] = []
-        self.status: list[int] = []
-        self.sweep_due: list[bool] = []
-        self.hold_until: list[float] = []
-        self.stop_gen: list[int] = []
-        self.frozen_by: list[int] = []
-        self.channel: list[int] = []
-        self.acct_slot = array("i")
-        self._pools: list[list[int] | None] = [None] * (len(self.layers) * len(banks))
+        # Every account opened, indexed by its number; per bank and layer a
+        # pool of accounts in use (a slot is None until first used, and
+        # again once its account is retired).
+        self.accounts: list[Account] = []
+        self._pools: list[list[Account | None] | None] = [None] * (len(self.layers) * len(banks))
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
         self.edges: list[tuple[float, int, int, int]] = []
         # Handlers bound once: a pending happening holds its handler, and a
         # compiled build would otherwise look each one up by name.
-        self._sweep_handler: Callable[[int], None] = self._on_sweep
-        self._police_freeze_handler: Callable[[tuple[int, int]], None] = self._on_police_freeze
-        self._expiry_handler: Callable[[tuple[int, int]], None] = self._on_expiry
+        self._sweep_handler: Callable[[Account], None] = self._on_sweep
+        self._police_freeze_handler: Callable[[tuple[Account, int]], None] = (
+            self._on_police_freeze
+        )
+        self._expiry_handler: Callable[[tuple[Account, int]], None] = self._on_expiry
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
         self.u_route = Uniforms(streams.generator("network.routing"))
@@ -160,82 +133,48 @@ class Network:
 
     # -- accounts -------------------------------------------------------------
 
-    def _account(self, layer: int, bank: int) -> int:
-        """Pick (creating on first use) one of the bank's mule accounts in a layer."""
+    @property
+    def n_accounts(self) -> int:
+        """Return the number of accounts opened so far."""
+        return len(self.accounts)
+
+    def _account(self, layer: int, bank: int) -> Account:
+        """Pick (opening on first use) one of the bank's mule accounts in a layer."""
         key = layer * self._n_banks + bank
         pool = self._pools[key]
         if pool is None:
-            # A list, not an array: the list holds one int object per account,
-            # which victims' payment lists and pending events then share,
-            # where an array would make a new one each time an id is read.
-            pool = self._pools[key] = [-1] * self.per_bank
+            pool = self._pools[key] = [None] * self.per_bank
         slot = int(self.u_route.next() * self.per_bank)
-        acct = pool[slot]
-        if acct < 0:
-            acct = pool[slot] = self._open(layer, bank, slot)
-            self._maybe_risk_freeze(acct, bank)
-        return acct
+        account = pool[slot]
+        if account is None:
+            account = pool[slot] = Account(len(self.accounts), bank, layer, slot)
+            self.accounts.append(account)
+            self._maybe_risk_freeze(account)
+        return account
 
-    def _open(self, layer: int, bank: int, slot: int) -> int:
-        """Open a new account in a pool's slot; return its id."""
-        acct = self.n_accounts
-        if acct == len(self.acct_bank):
-            self._grow_columns()
-        self.n_accounts = acct + 1
-        self.acct_bank[acct] = bank
-        self.acct_layer[acct] = layer
-        self.acct_slot[acct] = slot
-        return acct
-
-    def _grow_columns(self) -> None:
-        """Add a block of accounts to every per-account column.
-
-        Their state starts at zero, which is what a new account's is:
-        ACTIVE, no sweep due, no hold, no stop, BY_POLICE, channel 0. A
-        block at a time because opening an account one append per column
-        at a time (an ``array`` append goes through the generic argument
-        parser, some 500 instructions each) was two fifths of the cost of
-        picking accounts.
-        """
-        n = ACCOUNT_BLOCK
-        self.acct_slot.frombytes(bytes(n * self.acct_slot.itemsize))
-        zeros = [0] * n
-        for col in (
-            self.acct_bank,
-            self.acct_layer,
-            self.status,
-            self.stop_gen,
-            self.frozen_by,
-            self.channel,
-        ):
-            col.extend(zeros)
-        self.sweep_due.extend([False] * n)
-        self.hold_until.extend([0.0] * n)
-        self.lots.extend([None] * n)
-
-    def _maybe_risk_freeze(self, acct: int, bank: int) -> None:
+    def _maybe_risk_freeze(self, account: Account) -> None:
         """The bank's own controls may catch a new mule account after a delay."""
+        bank = account.bank
         if self.u_risk.next() < self.risk_prob[bank]:
-            self.clock.after(self.risk_detect[bank].next(), self._on_risk_freeze, acct)
+            self.clock.after(self.risk_detect[bank].next(), self._on_risk_freeze, account)
 
-    def _burn(self, acct: int) -> None:
+    def _burn(self, account: Account) -> None:
         """Retire a stopped or frozen account: fraudsters route new money elsewhere.
 
         Its slot in the pool gets a fresh account on next use. Money already
         sent to the burned account still arrives there (and is held).
         """
-        pool = self._pools[self.acct_layer[acct] * self._n_banks + self.acct_bank[acct]]
-        slot = self.acct_slot[acct]
-        if pool is not None and pool[slot] == acct:
-            pool[slot] = -1
+        pool = self._pools[account.layer * self._n_banks + account.bank]
+        if pool is not None and pool[account.slot] is account:
+            pool[account.slot] = None
 
-    def first_layer_account(self, case: Case) -> int:
+    def first_layer_account(self, case: Case) -> Account:
         """Choose the first-level mule account a victim's payment goes to."""
         u = self.u_route.next()
         pick = self.pick_in_region if u < self.local_share else self.pick_out_region
         return self._account(0, pick[case.region].pick(self.u_route.next()))
 
-    def _next_account(self, layer: int, bank: int) -> int:
+    def _next_account(self, layer: int, bank: int) -> Account:
         u = self.u_route.next()
         if u < self._cross_region[layer]:
             bank = self.pick_out_region[self.bank_region[bank]].pick(self.u_route.next())
@@ -245,88 +184,89 @@ class Network:
 
     def region_of(self, acct: int) -> int:
         """Return the region of an account's bank."""
-        return self.bank_region[self.acct_bank[acct]]
+        return self.bank_region[self.accounts[acct].bank]
 
     def label(self, acct: int) -> str:
-        """Return a readable account name: layer, bank and id."""
-        return f"L{self.acct_layer[acct] + 1}:{self.bank_names[self.acct_bank[acct]]}#{acct}"
+        """Return a readable account name: layer, bank and number."""
+        account = self.accounts[acct]
+        return f"L{account.layer + 1}:{self.bank_names[account.bank]}#{acct}"
 
     # -- money movement -------------------------------------------------------
 
-    def credit(self, acct: int, lots: dict[int, int]) -> None:
+    def credit(self, account: Account, lots: dict[int, int]) -> None:
         """Money arrives in an account: freeze it, hold it, or plan its onward sweep.
 
         The account may keep ``lots`` itself as its holding: the caller hands
         the dict over and must not change it afterwards.
         """
         self.movements += 1
-        status = self.status[acct]
+        status = account.status
         if status == FROZEN:
-            self._freeze_lots(lots, self.frozen_by[acct], acct, count_account=False)
+            self._freeze_lots(lots, account.frozen_by, account, count_account=False)
             return
-        held = self.lots[acct]
+        held = account.lots
         if held is None:
-            self.lots[acct] = lots  # the account takes over the caller's dict
+            account.lots = lots  # the account takes over the caller's dict
         else:
             for cid, fen in lots.items():
                 held[cid] = held.get(cid, 0) + fen
-        if self.acct_layer[acct] == self._hold_layer:
+        if account.layer == self._hold_layer:
             total = 0
             for fen in lots.values():  # a loop, not sum(): no call through the builtins
                 total += fen
             if total >= self._hold_from_fen:
-                self.hold_until[acct] = max(self.hold_until[acct], self.clock.now + self._hold_min)
-        if status == ACTIVE and not self.sweep_due[acct]:
-            self._plan_sweep(acct)
+                account.hold_until = max(account.hold_until, self.clock.now + self._hold_min)
+        if status == ACTIVE and not account.sweep_due:
+            self._plan_sweep(account)
 
-    def _plan_sweep(self, acct: int) -> None:
-        layer = self.acct_layer[acct]
+    def _plan_sweep(self, account: Account) -> None:
+        layer = account.layer
         delay = self.dwell[layer].next()
         if layer == self.last_layer:
             ch = self.channel_pick.pick(self.u_channel.next())
-            self.channel[acct] = ch
+            account.channel = ch
             delay += self.channel_delay[ch].next()
-        self.sweep_due[acct] = True
-        self.clock.after(delay, self._sweep_handler, acct)
+        account.sweep_due = True
+        self.clock.after(delay, self._sweep_handler, account)
 
-    def _on_sweep(self, acct: int) -> None:
-        self.sweep_due[acct] = False
-        lots = self.lots[acct]
-        if self.status[acct] != ACTIVE or not lots:
+    def _on_sweep(self, account: Account) -> None:
+        account.sweep_due = False
+        lots = account.lots
+        if account.status != ACTIVE or not lots:
             return
         now = self.clock.now
-        if now < self.hold_until[acct]:
-            self.sweep_due[acct] = True
-            self.clock.after(self.hold_until[acct] - now, self._sweep_handler, acct)
+        if now < account.hold_until:
+            account.sweep_due = True
+            self.clock.after(account.hold_until - now, self._sweep_handler, account)
             return
-        self.lots[acct] = None
-        if self.acct_layer[acct] == self.last_layer:
-            self._cash_out(acct, lots)
+        account.lots = None
+        if account.layer == self.last_layer:
+            self._cash_out(account, lots)
         else:
-            self._forward(acct, lots)
+            self._forward(account, lots)
 
-    def _cash_out(self, acct: int, lots: dict[int, int]) -> None:
-        ch = self.channel[acct]
+    def _cash_out(self, account: Account, lots: dict[int, int]) -> None:
+        ch = account.channel
         cases = self.cases
         total = 0
         for cid, fen in lots.items():
             cases[cid].cashed_out_fen += fen
             total += fen
             if cid == self.traced_id:
-                self.log(cases[cid], "cash_out", acct, fen, self.channel_names[ch])
+                self.log(cases[cid], "cash_out", account.id, fen, self.channel_names[ch])
         # Read, add, store: a compiled build does ``+=`` on a list's item
         # through the generic number protocol.
         self.cashed_by_channel[ch] = self.cashed_by_channel[ch] + total
         self.movements += 1
 
-    def _forward(self, acct: int, lots: dict[int, int]) -> None:
+    def _forward(self, account: Account, lots: dict[int, int]) -> None:
         """Send the balance on: every lot split equally across the next layer's accounts."""
-        layer = self.acct_layer[acct]
+        layer = account.layer
         k = parts_of(self.fan_out[layer].next())
-        bank = self.acct_bank[acct]
+        bank = account.bank
         children = [self._next_account(layer, bank) for _ in range(k)]
         parts = [lots] if k == 1 else split_lots(lots, k)
-        self._keep_trail(acct, lots, children, parts)
+        self._keep_trail(account, lots, children, parts)
         # An index loop, not zip(..., strict=True): a compiled build calls zip
         # with a keyword through the generic path, at each of millions of sweeps.
         for j in range(k):
@@ -335,7 +275,11 @@ class Network:
                 self.credit(children[j], part)
 
     def _keep_trail(
-        self, acct: int, lots: dict[int, int], children: list[int], parts: list[dict[int, int]]
+        self,
+        account: Account,
+        lots: dict[int, int],
+        children: list[Account],
+        parts: list[dict[int, int]],
     ) -> None:
         """Note where each case's money went, for the police's hop-by-hop tracing."""
         cases = self.cases
@@ -347,9 +291,11 @@ class Network:
             if case.reports and not case.tracing_over:
                 if entry is None:
                     # Made once per sweep, so that every case's trail shares
-                    # its int objects: a trail costs 8 bytes an id, and a
-                    # compiled build makes no new int for each case.
-                    entry = [~acct, len(children), *children]  # ~acct: a head
+                    # its int objects: a trail costs 8 bytes an id. The head
+                    # is ~id, negative (see lots.trail_children).
+                    entry = [~account.id, len(children)]
+                    for child in children:
+                        entry.append(child.id)
                 if case.trail is not None:
                     case.trail.extend(entry)
                 elif owned:
@@ -360,53 +306,55 @@ class Network:
         if tid >= 0 and tid in lots:  # most runs trace no case
             for child, part in zip(children, parts, strict=True):
                 fen = part.get(tid, 0)
-                self.log(cases[tid], "hop", child, fen, f"from {self.label(acct)}")
-                self.edges.append((self.clock.now, acct, child, fen))
+                self.log(cases[tid], "hop", child.id, fen, f"from {self.label(account.id)}")
+                self.edges.append((self.clock.now, account.id, child.id, fen))
 
     # -- stops and freezes ----------------------------------------------------
 
-    def stop(self, acct: int) -> None:
+    def stop(self, account: Account) -> None:
         """Execute a stop-payment: hold the balance, maybe convert it to a freeze later."""
-        if self.status[acct] != ACTIVE:
+        if account.status != ACTIVE:
             return
-        self.status[acct] = STOPPED
-        self._burn(acct)
-        gen = self.stop_gen[acct] + 1  # not +=: see _cash_out
-        self.stop_gen[acct] = gen
+        account.status = STOPPED
+        self._burn(account)
+        gen = account.stop_gen + 1
+        account.stop_gen = gen
         if self.u_freeze.next() < self.freeze_prob:
-            latency = self.freeze_latency[self.acct_bank[acct]].next()
+            latency = self.freeze_latency[account.bank].next()
             if latency < self.expiry_min:
                 # A freeze is final, so the stop's lapse need not be scheduled.
-                self.clock.after(latency, self._police_freeze_handler, (acct, gen))
+                self.clock.after(latency, self._police_freeze_handler, (account, gen))
                 return
-        self.clock.after(self.expiry_min, self._expiry_handler, (acct, gen))
+        self.clock.after(self.expiry_min, self._expiry_handler, (account, gen))
 
-    def _on_expiry(self, stop: tuple[int, int]) -> None:
-        acct, gen = stop
-        if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
-            self.status[acct] = ACTIVE
-            if self.lots[acct] and not self.sweep_due[acct]:
-                self._plan_sweep(acct)
+    def _on_expiry(self, stop: tuple[Account, int]) -> None:
+        account, gen = stop
+        if account.status == STOPPED and account.stop_gen == gen:
+            account.status = ACTIVE
+            if account.lots and not account.sweep_due:
+                self._plan_sweep(account)
 
-    def _on_police_freeze(self, stop: tuple[int, int]) -> None:
-        acct, gen = stop
-        if self.status[acct] == STOPPED and self.stop_gen[acct] == gen:
-            self.freeze(acct, BY_POLICE)
+    def _on_police_freeze(self, stop: tuple[Account, int]) -> None:
+        account, gen = stop
+        if account.status == STOPPED and account.stop_gen == gen:
+            self.freeze(account, BY_POLICE)
 
-    def _on_risk_freeze(self, acct: int) -> None:
-        if self.status[acct] != FROZEN:
-            self.freeze(acct, BY_BANK)
+    def _on_risk_freeze(self, account: Account) -> None:
+        if account.status != FROZEN:
+            self.freeze(account, BY_BANK)
 
-    def freeze(self, acct: int, by: int) -> None:
+    def freeze(self, account: Account, by: int) -> None:
         """Freeze an account: every lot in it goes back to its victim as frozen."""
-        self.status[acct] = FROZEN
-        self._burn(acct)
-        self.frozen_by[acct] = by
-        lots, self.lots[acct] = self.lots[acct], None
+        account.status = FROZEN
+        self._burn(account)
+        account.frozen_by = by
+        lots, account.lots = account.lots, None
         if lots:
-            self._freeze_lots(lots, by, acct, count_account=True)
+            self._freeze_lots(lots, by, account, count_account=True)
 
-    def _freeze_lots(self, lots: dict[int, int], by: int, acct: int, count_account: bool) -> None:
+    def _freeze_lots(
+        self, lots: dict[int, int], by: int, account: Account, count_account: bool
+    ) -> None:
         now = self.clock.now
         cases = self.cases
         for cid, fen in lots.items():
@@ -420,22 +368,23 @@ class Network:
                 case.accounts_frozen += 1
             if cid == self.traced_id:
                 who = "police" if by == BY_POLICE else "bank risk control"
-                self.log(case, "freeze", acct, fen, f"frozen by {who}")
+                self.log(case, "freeze", account.id, fen, f"frozen by {who}")
 
     # -- end of run -----------------------------------------------------------
 
     def held(self, acct: int) -> dict[int, int]:
         """Return the lots (case id -> fen) an account holds now (a dict to read, not change)."""
-        return self.lots[acct] or {}
+        return self.accounts[acct].lots or {}
 
     def balances(self) -> tuple[dict[int, int], dict[int, int]]:
         """Return per case the fen still in accounts, and the part held by a stop."""
         in_accounts: dict[int, int] = {}
         held: dict[int, int] = {}
-        for acct, lots in enumerate(self.lots):
+        for account in self.accounts:
+            lots = account.lots
             if not lots:
                 continue
-            stopped = self.status[acct] == STOPPED
+            stopped = account.status == STOPPED
             for cid, fen in lots.items():
                 in_accounts[cid] = in_accounts.get(cid, 0) + fen
                 if stopped:

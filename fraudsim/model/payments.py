@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fraudsim.model.accounts import Account
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.network import Logger, Network
@@ -82,7 +83,8 @@ class Payments:
         case.next_i = i + 1
         case.paid_fen += fen
         case.last_pay_min = now
-        acct = self.network.first_layer_account(case)
+        account = self.network.first_layer_account(case)
+        acct = account.id
         case.l1_accounts.append(acct)
         if case.traced:
             self.log(case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
@@ -90,23 +92,24 @@ class Payments:
         delay_from = self._delay_from_fen
         if delay_from is not None and fen >= delay_from:
             case.in_transit_fen += fen
-            self.clock.after(self._delay_min, self._on_delayed_credit, (case, acct, fen))
+            self.clock.after(self._delay_min, self._on_delayed_credit, (case, account, fen))
         else:
-            self.network.credit(acct, {case.id: fen})
+            self.network.credit(account, {case.id: fen})
         self.on_paid(case, acct)
         if i + 1 < case.n_pay:
             self.clock.at(case.plan_min[case.plan_lo + i + 1], self._installment_handler, case)
 
-    def _on_delayed_credit(self, credit: tuple[Case, int, int]) -> None:
-        case, acct, fen = credit
+    def _on_delayed_credit(self, credit: tuple[Case, Account, int]) -> None:
+        case, account, fen = credit
         case.in_transit_fen -= fen
         if case.recall_open:
             case.paid_fen -= fen
             case.add_prevented("recall", fen)
             if case.traced:
-                self.log(case, "recall", acct, fen, "delayed credit recalled after the report")
+                detail = "delayed credit recalled after the report"
+                self.log(case, "recall", account.id, fen, detail)
             return
-        self.network.credit(acct, {case.id: fen})
+        self.network.credit(account, {case.id: fen})
 
     def _on_report(self, case: Case) -> None:
         if not case.l1_accounts:

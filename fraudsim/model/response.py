@@ -237,8 +237,8 @@ class Response:
             requested.append(acct)
         case.stop_requests += 1
         net = self.network
-        bank = net.acct_bank[acct]
-        delay = net.stop_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
+        bank = net.accounts[acct].bank
+        delay = net.stop_latency[bank].next() + self.xdelay[case.region][net.bank_region[bank]]
         self._bank_load(+1)
         self.bank_monitor.arrival(self.clock.now)
         if case.traced:
@@ -251,7 +251,8 @@ class Response:
         case, acct, depth = request
         self._bank_load(-1)
         net = self.network
-        net.stop(acct)
+        account = net.accounts[acct]
+        net.stop(account)
         now = self.clock.now
         if math.isnan(case.first_stop_min):
             case.first_stop_min = now
@@ -262,16 +263,17 @@ class Response:
                 "stop_executed",
                 acct,
                 held,
-                f"status {('active', 'stopped', 'frozen')[net.status[acct]]}",
+                f"status {('active', 'stopped', 'frozen')[account.status]}",
             )
         # Last-layer accounts only cash out, so they never appear in a trail.
         if (
             depth < self.max_depth
-            and net.acct_layer[acct] != net.last_layer
+            and account.layer != net.last_layer
             and trail_has(case.trail, acct)
         ):
-            bank = net.acct_bank[acct]
-            delay = net.inquiry_latency[bank].next() + self.xdelay[case.region][net.region_of(acct)]
+            bank = account.bank
+            cross = self.xdelay[case.region][net.bank_region[bank]]
+            delay = net.inquiry_latency[bank].next() + cross
             self._bank_load(+1)
             case.open_requests += 1
             self.clock.after(delay, self._inquiry_handler, (case, acct, depth))

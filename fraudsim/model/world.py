@@ -255,4 +255,4 @@ def _money_tree(run: RawRun, network: Network, case_id: int) -> None:
     for _, _, dst, _ in network.edges:
         label = network.label(dst)
         held = network.held(dst).get(case_id, 0)
-        run.tree_status[label] = AccountState(names[network.status[dst]], held)
+        run.tree_status[label] = AccountState(names[network.accounts[dst].status], held)
