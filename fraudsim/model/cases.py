@@ -206,7 +206,7 @@ class Case:
         # Created on first use: most cases are never traced, and a million
         # empty containers would cost a quarter of a gigabyte. Both are flat
         # lists of account ids (see lots.trail_children and
-        # lots.holds_id, which search them at C speed): a case asks for a
+        # lots.holds_id, loops a compiled build runs on machine ints): a case asks for a
         # few dozen stops at most, where a set would cost a kilobyte. Lists,
         # not 4-byte arrays: a compiled build searches an array only through
         # generic calls (a third of the work of a bank inquiry), and the
