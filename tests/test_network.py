@@ -268,7 +268,7 @@ def test_local_share_routes_first_payments_to_the_victims_region() -> None:
             w.cases[0].region = region
             for _ in range(20):
                 acct = w.net.first_layer_account(w.cases[0])
-                assert (w.net.region_of(acct.id) == region) is same
+                assert (w.net.bank_region[acct.bank] == region) is same
 
 
 def two_cases_swept(w: World) -> Account:

@@ -182,10 +182,6 @@ class Network:
             bank = self.pick_other_bank[bank].pick(self.u_route.next())
         return self._account(layer + 1, bank)
 
-    def region_of(self, acct: int) -> int:
-        """Return the region of an account's bank."""
-        return self.bank_region[self.accounts[acct].bank]
-
     def label(self, acct: int) -> str:
         """Return a readable account name: layer, bank and number."""
         account = self.accounts[acct]
