@@ -17,7 +17,7 @@ from typing import Any
 from setuptools import build_meta as _setuptools
 from setuptools.build_meta import *  # noqa: F403  (the rest of the hooks, unchanged)
 
-COMPILE_REQUIRES = ["mypy>=1.10", "simpy>=4.1", "numpy>=1.26", "pydantic>=2.6"]
+COMPILE_REQUIRES = ["mypy>=2.4", "librt>=0.16", "simpy>=4.1", "numpy>=1.26", "pydantic>=2.6"]
 
 REQUIRES_ONLY = "FRAUDSIM_BUILD_REQUIRES_ONLY"
 """Set while setuptools runs setup.py only to list requirements: mypyc is not there yet."""

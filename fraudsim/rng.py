@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from librt.vecs import vec
+from mypy_extensions import i64
 
 from fraudsim.scenario.distributions import Distribution, FloatArray
 
@@ -78,13 +80,21 @@ class _Buffered:
     Counted over the clock's run of a three-day national scenario, compiled,
     the method took 3.4% fewer instructions; the Python engine pays a frame
     per draw instead, which did not show in its wall time.
+
+    A chunk is a ``librt.vecs.vec[float]`` (mypyc's runtime library): one
+    block of unboxed doubles, which a compiled build reads with a plain
+    load. A list of Python floats cost, per draw, a reference count taken
+    and dropped and an unboxing, on float objects scattered over a heap of
+    millions of objects: in a national run, cache misses. The instructions
+    barely changed (1.2% fewer over three days), but the wall time of a
+    120-day run fell by a tenth to a fifth.
     """
 
     __slots__ = ("_i", "_values")
 
     def __init__(self) -> None:
-        self._values: list[float] = []
-        self._i = 0
+        self._values: vec[float] = vec[float]()
+        self._i: i64 = 0
 
     def next(self) -> float:
         """Return the next value of the stream."""
@@ -96,7 +106,7 @@ class _Buffered:
         self._i = i + 1
         return values[i]
 
-    def _draw(self) -> list[float]:
+    def _draw(self) -> vec[float]:
         """Draw the next chunk of values."""
         raise NotImplementedError
 
@@ -118,9 +128,9 @@ class Sampler(_Buffered):
         self._gen = gen
         self._chunk = chunk
 
-    def _draw(self) -> list[float]:
+    def _draw(self) -> vec[float]:
         values: list[float] = self._dist.sample(self._gen, self._chunk).tolist()
-        return values
+        return vec[float](values)
 
     def many(self, n: int) -> FloatArray:
         """Return ``n`` values drawn directly (for vectorised pre-draws)."""
@@ -136,6 +146,6 @@ class Uniforms(_Buffered):
         super().__init__()
         self._gen = gen
 
-    def _draw(self) -> list[float]:
+    def _draw(self) -> vec[float]:
         values: list[float] = self._gen.random(1024).tolist()
-        return values
+        return vec[float](values)
