@@ -129,8 +129,9 @@ class Sampler(_Buffered):
         self._chunk = chunk
 
     def _draw(self) -> vec[float]:
-        values: list[float] = self._dist.sample(self._gen, self._chunk).tolist()
-        return vec[float](values)
+        # A float64 array is copied in as one block (vec reads the buffer);
+        # any other array is read value by value, with the same result.
+        return vec[float](self._dist.sample(self._gen, self._chunk))
 
     def many(self, n: int) -> FloatArray:
         """Return ``n`` values drawn directly (for vectorised pre-draws)."""
@@ -147,5 +148,4 @@ class Uniforms(_Buffered):
         self._gen = gen
 
     def _draw(self) -> vec[float]:
-        values: list[float] = self._gen.random(1024).tolist()
-        return vec[float](values)
+        return vec[float](self._gen.random(1024))

@@ -109,6 +109,32 @@ def test_sampler_hands_out_the_streams_chunks_in_order(chunk: int, n: int) -> No
     assert got == expected.tolist()
 
 
+class _StridedUniform(Uniform):
+    """Hands its draws back as a strided view: not one block of float64."""
+
+    def sample(self, rng: np.random.Generator, n: int) -> Any:
+        return rng.uniform(self.low, self.high, 2 * n)[::2]
+
+
+class _IntegerUniform(Uniform):
+    """Hands its draws back as whole numbers in an int64 array."""
+
+    def sample(self, rng: np.random.Generator, n: int) -> Any:
+        return np.floor(rng.uniform(self.low, self.high, n)).astype(np.int64)
+
+
+@pytest.mark.parametrize("kind", [_StridedUniform, _IntegerUniform])
+def test_sampler_hands_out_any_arrays_values_exactly(kind: type[Uniform]) -> None:
+    # A float64 block is copied into the chunk whole; other arrays value by value.
+    dist = kind(kind="uniform", low=0.0, high=1000.0)
+    sampler = Streams(3).sampler("s", dist, 5)
+    got = [sampler.next() for _ in range(12)]
+    gen = Streams(3).generator("s")
+    expected = np.concatenate([dist.sample(gen, 5) for _ in range(3)])[:12]
+    assert got == expected.astype(np.float64).tolist()
+    assert all(type(v) is float for v in got)
+
+
 def test_chunk_size_does_not_change_exponential_draws() -> None:
     # Exponential draws are sequential, so chunking only regroups the same stream.
     dist = Exponential(kind="exponential", mean_value=5.0)
