@@ -13,6 +13,11 @@ from array import array
 from collections.abc import Sequence
 from typing import Final
 
+from librt.vecs import vec
+from mypy_extensions import i64
+
+from fraudsim.model.lots import NO_IDS
+
 NAN: Final = math.nan
 MINUTES_PER_DAY: Final = 1440.0
 
@@ -203,16 +208,15 @@ class Case:
         self.recall_open = False
         self.traced = False
         self.l1_accounts: list[int] = []
-        # Created on first use: most cases are never traced, and a million
-        # empty containers would cost a quarter of a gigabyte. Both are flat
-        # lists of account ids (see lots.trail_children and
-        # lots.holds_id, loops a compiled build runs on machine ints): a case asks for a
-        # few dozen stops at most, where a set would cost a kilobyte. Lists,
-        # not 4-byte arrays: a compiled build searches an array only through
-        # generic calls (a third of the work of a bank inquiry), and the
-        # lists live only while the case is traced (see end_tracing).
-        self.requested: list[int] | None = None
-        self.trail: list[int] | None = None
+        # Flat lists of account ids, vec[i64] (see lots.trail_children): one
+        # block of machine ints each, searched with plain loads. Until its
+        # first id a case shares the empty NO_IDS (most cases are never
+        # traced, and a million empty containers would cost a quarter of a
+        # gigabyte). A case asks for a few dozen stops at most, where a set
+        # would cost a kilobyte; both live only while the case is traced
+        # (see end_tracing).
+        self.requested: vec[i64] = NO_IDS
+        self.trail: vec[i64] = NO_IDS
         # Stop requests and bank inquiries sent for this case and not yet
         # answered; once none is open and no payment can follow, the police
         # can ask nothing more, and the two lists above are freed early.
@@ -225,8 +229,8 @@ class Case:
         Called once nothing more can be asked for the case, or when the
         clock stops; the network keeps no trail for the case afterwards.
         """
-        self.trail = None
-        self.requested = None
+        self.trail = NO_IDS
+        self.requested = NO_IDS
         self.tracing_over = True
 
     def add_prevented(self, who: str, fen: int) -> None:

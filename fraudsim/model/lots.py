@@ -9,60 +9,62 @@ freeze of a pooled account gives each victim back exactly her share;
 The police trace a reported case's money hop by hop. Each case keeps its
 *trail*, one flat list of account ids written as its money is swept, and
 its stop requests, a list of the accounts already asked to stop; the
-functions here search them.
+functions here search them. Both are ``librt.vecs.vec[i64]`` (see
+:func:`trail_children`).
 """
 
 from __future__ import annotations
 
+from typing import Final
 
-def holds_id(ids: list[int] | None, value: int) -> bool:
-    """Return whether a list of account ids (a case's stop requests, its trail) holds ``value``.
+from librt.vecs import append, vec
+from mypy_extensions import i64
 
-    A loop rather than ``value in ids``: a compiled build compares the ids
-    as machine ints, where ``in`` makes CPython's generic comparison of
-    each element (the lists hold a few dozen ids).
-    """
-    if ids is None:
-        return False
-    for x in ids:  # noqa: SIM110 - any() over a generator would make a generator object
-        if x == value:
-            return True
-    return False
+NO_IDS: Final = vec[i64]()
+"""The empty id list: a case's trail and stop requests before they have any.
+
+Shared by every case, which is safe because it has no room: appending to
+it (``librt.vecs.append``, ``extend``) always makes a new buffer. A
+non-empty list is never shared: like a Go slice, two vecs on one buffer
+would write their next ids into the same free slots.
+"""
 
 
-def trail_children(trail: list[int] | None, acct: int) -> list[int]:
+def trail_children(trail: vec[i64], acct: int) -> vec[i64]:
     """Return the accounts a case's money went to from ``acct``: each once, in the order first sent.
 
     A case's trail is one flat list of entries ``~acct, k, child_1 .. child_k``,
-    one per sweep that carried its money: it costs a fraction of a dict of
-    lists. The head is stored as ``~acct`` (negative, while ids and counts
-    are not), so a search for it (``in``, :func:`trail_has`) finds entry
-    heads only. Here the entries are walked head to head: a trail holds a
-    dozen entries or so, and a compiled build compares its ids as machine
-    ints, several times cheaper than the generic comparisons of
-    ``count`` and ``index``. An account swept twice into the same child
-    names it once: the police ask a bank to stop an account once.
+    one per sweep that carried its money. The head is stored as ``~acct``
+    (negative, while ids and counts are not), so a search for it
+    (:func:`trail_has`) finds entry heads only. Here the entries are walked
+    head to head: a trail holds a dozen entries or so. An account swept
+    twice into the same child names it once: the police ask a bank to stop
+    an account once.
+
+    Trails and the children are ``librt.vecs.vec[i64]``: one block of
+    machine ints, which a compiled build walks with plain loads. As lists,
+    every id was an int object somewhere on the heap, and reading one was
+    a cache miss in a national run.
     """
-    children: list[int] = []
-    if trail is None:
-        return children
-    head = ~acct
-    i = 0
+    children = NO_IDS
+    head: i64 = ~acct
+    i: i64 = 0
     n = len(trail)
     while i < n:
         k = trail[i + 1]
         if trail[i] == head:
             for j in range(i + 2, i + 2 + k):
                 child = trail[j]
-                if not holds_id(children, child):
-                    children.append(child)
+                if child not in children:
+                    children = append(children, child)
         i += 2 + k
     return children
 
 
-def trail_has(trail: list[int] | None, acct: int) -> bool:
+def trail_has(trail: vec[i64], acct: int) -> bool:
     """Return whether a case's money left ``acct`` (so its trail names where to)."""
-    return holds_id(trail, ~acct)
+    head: i64 = ~acct
+    return head in trail
 
 
 def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from librt.vecs import append, extend
+
 from fraudsim.model.accounts import ACTIVE, BY_BANK, BY_POLICE, FROZEN, STOPPED, Account
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
-from fraudsim.model.lots import parts_of, split_lots
+from fraudsim.model.lots import NO_IDS, parts_of, split_lots
 from fraudsim.model.routing import Picker, bank_pickers
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
@@ -279,25 +281,20 @@ class Network:
     ) -> None:
         """Note where each case's money went, for the police's hop-by-hop tracing."""
         cases = self.cases
-        entry: list[int] | None = None
-        owned = False
+        entry = NO_IDS
         for cid in lots:
             case = cases[cid]
             # Only money that police will trace, and still can, needs its trail kept.
             if case.reports and not case.tracing_over:
-                if entry is None:
-                    # Made once per sweep, so that every case's trail shares
-                    # its int objects: a trail costs 8 bytes an id. The head
-                    # is ~id, negative (see lots.trail_children).
-                    entry = [~account.id, len(children)]
+                if len(entry) == 0:
+                    # Made once per sweep. The head is ~id, negative (see
+                    # lots.trail_children).
+                    entry = append(entry, ~account.id)
+                    entry = append(entry, len(children))
                     for child in children:
-                        entry.append(child.id)
-                if case.trail is not None:
-                    case.trail.extend(entry)
-                elif owned:
-                    case.trail = entry.copy()
-                else:
-                    case.trail, owned = entry, True  # the first new trail takes it
+                        entry = append(entry, child.id)
+                # Copied into the case's own buffer, never shared (see NO_IDS).
+                case.trail = extend(case.trail, entry)
         tid = self.traced_id
         if tid >= 0 and tid in lots:  # most runs trace no case
             for child, part in zip(children, parts, strict=True):

@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from librt.vecs import append
+
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
-from fraudsim.model.lots import holds_id, trail_children, trail_has
+from fraudsim.model.lots import trail_children, trail_has
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Logger, Network
 from fraudsim.model.payments import Payments
@@ -229,12 +231,9 @@ class Response:
             False if the case had already asked to stop ``acct`` (nothing is sent).
         """
         requested = case.requested
-        if requested is None:
-            case.requested = [acct]
-        elif holds_id(requested, acct):
+        if acct in requested:
             return False
-        else:
-            requested.append(acct)
+        case.requested = append(requested, acct)  # the case's own buffer (see lots.NO_IDS)
         case.stop_requests += 1
         net = self.network
         bank = net.accounts[acct].bank
