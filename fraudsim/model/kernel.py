@@ -409,7 +409,11 @@ class Clock(simpy.Environment):
                     break
                 self._now = t
                 done += 1
-                if len(entry) == 5:
+                # The length in a variable: mypy narrows a tuple tested by
+                # len() to five items, and a compiled build then takes (and
+                # drops) a reference to each of them where two are read.
+                size = len(entry)
+                if size == 5:
                     entry[3](entry[4])
                 else:
                     _fire(entry[3])
