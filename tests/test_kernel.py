@@ -259,6 +259,69 @@ def test_simpy_events_of_any_priority_keep_simpys_order_in_far_buckets(
     assert ran == [(at, tag) for at, _, tag in sorted(expected)]
 
 
+Step = tuple[float, EventPriority | None, tuple[float, EventPriority | None] | None]
+"""A planned happening: (time, priority or None for a handler call, follow-up or None)."""
+
+
+def play(env: simpy.Environment, plan: list[Step], on_clock: bool) -> list[tuple[float, str]]:
+    """Run ``plan`` on ``env``; return (time, tag) of every happening in the order run.
+
+    A follow-up (delay, priority) is scheduled by its happening when it runs.
+    On the clock a priority of None is a handler call; plain SimPy has no
+    handler calls, so there it is an event of NORMAL priority, the
+    handlers' own.
+    """
+    ran: list[tuple[float, str]] = []
+
+    def note(tag: str, follow: tuple[float, EventPriority | None] | None) -> None:
+        ran.append((env.now, tag))
+        if follow is not None:
+            add(tag + "'", follow[0], follow[1], None)
+
+    def add(tag: str, delay: float, prio: EventPriority | None, follow: Any) -> None:
+        if on_clock and prio is None:
+            assert isinstance(env, Clock)
+            env.after(delay, lambda _: note(tag, follow), None)
+            return
+        event = env.event()
+        event._ok, event._value = True, None
+        event.callbacks.append(lambda _: note(tag, follow))
+        env.schedule(event, simpy.events.NORMAL if prio is None else prio, delay)
+
+    for k, (at, prio, follow) in enumerate(plan):
+        add(str(k), at, prio, follow)
+    env.run(until=30_000.0)
+    return ran
+
+
+PRIORITIES = st.sampled_from([None, simpy.events.URGENT, simpy.events.NORMAL])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.25, 3.0, 3.0, 100.5, 100.5, 20_000.0]),
+            PRIORITIES,
+            st.none() | st.tuples(st.sampled_from([0.0, 0.0, 0.5, 97.5, 100.5]), PRIORITIES),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([1, 64, RING_BUCKETS]),
+)
+def test_the_order_is_simpys_own_with_follow_ups_at_equal_times(
+    plan: list[Step], ring: int
+) -> None:
+    """The same plan on the clock and on a plain SimPy environment runs in the same order.
+
+    Follow-ups scheduled at the time they are made (delay 0) or landing on
+    the time of entries waiting in a far bucket tie with those entries on
+    time, and sometimes on priority: the heap's and the bucket's entries
+    must then interleave as SimPy's ids would order them.
+    """
+    assert play(Clock(ring_buckets=ring), plan, True) == play(simpy.Environment(), plan, False)
+
+
 def test_an_urgent_event_runs_before_earlier_scheduled_ones_at_its_time() -> None:
     clock = Clock()
     ran: list[tuple[float, Any]] = []

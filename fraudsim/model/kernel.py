@@ -4,11 +4,9 @@ A generator process per victim or per money movement would cost a SimPy
 process (and its generator frames) for every one of tens of millions of
 movements, and even a bare ``simpy.Event`` per happening costs an object
 with a dict and a callbacks list. Instead a future happening is one entry
-in SimPy's own event queue, ``(time, priority, id, handler, payload)``: the
-same time, priority and id that SimPy gives its events, so the order of
-happenings is exactly SimPy's (time first, then priority, then scheduling
-order), with the handler and its payload (a case, an account) in place of
-the event object.
+in SimPy's own event queue, ``(time, priority, id, handler, payload)``, in
+SimPy's order (time first, then priority, then scheduling order), with the
+handler and its payload (a case, an account) in place of the event object.
 
 The queue has two levels. Tens of thousands of happenings are pending at
 any time in a national run, most of them hours or days ahead (reports,
@@ -23,9 +21,10 @@ and the heap's top. Sorting beats heapifying here: ``list.sort`` compares
 tuples whose first items are all floats at C speed, while every heap
 comparison goes through Python's generic tuple and float comparison (at
 1,500 entries, a heap pop made about 15 of them: a tenth of the whole run's
-instructions). Every entry keeps its time, priority and id, and a bucket is
-opened only once every earlier one is done, so the order is exactly that of
-a single heap.
+instructions). Every entry keeps its time and priority; entries in the
+heap have ids in scheduling order, and entries of a bucket keep that order
+through a stable sort (see :data:`_FAR_ID`). A bucket is opened only once
+every earlier one is done, so the order is exactly that of a single heap.
 
 The far buckets of the next :data:`RING_BUCKETS` minutes are the slots of
 a ring, a list indexed by bucket number modulo its size: scheduling into
@@ -88,8 +87,24 @@ Entry = tuple[Any, ...]
 _heappush: Final = heapq.heappush
 _heappop: Final = heapq.heappop
 
+_FAR_ID: Final = 0
+"""The id of every entry that waits in a far bucket.
+
+Ids only break ties of time and priority, and a far entry needs none:
+a bucket is sorted stably, so its entries of equal time and priority stay
+in scheduling order, and all of them were scheduled before the bucket
+opened, that is before every entry of the heap (which only takes entries
+scheduled into the open bucket, and is empty when the next one opens).
+Heap entries have ids from 1 up, so a far entry compares before a heap
+entry of equal time and priority, as it would with SimPy's own ids. A
+small int is shared, where an id of its own was an int object made, kept
+for hours and freed for each of tens of millions of happenings."""
+
 _entry_time = itemgetter(0)
 """The time of a queue entry: the sort key of a bucket whose entries share one priority."""
+
+_entry_time_priority = itemgetter(0, 1)
+"""The time and priority of a queue entry: the sort key of a bucket holding several priorities."""
 
 
 class Clock(simpy.Environment):
@@ -113,10 +128,11 @@ class Clock(simpy.Environment):
             raise ValueError(f"ring_buckets must be a power of two, not {ring_buckets}")
         super().__init__()
         self.events_processed = 0
-        # The id of the next entry, SimPy's scheduling order. An int field, not
-        # SimPy's itertools.count: a compiled build increments it in place,
-        # where next() on the counter is a call through the builtins.
-        self._seq = 0
+        # The id of the next entry pushed on the heap (see _FAR_ID), in
+        # scheduling order. An int field, not SimPy's itertools.count: a
+        # compiled build increments it in place, where next() on the counter
+        # is a call through the builtins.
+        self._seq = _FAR_ID + 1
         # Everything due before _near_end is near: the run (the open bucket's
         # entries, sorted descending so that the next one is last) and the
         # heap, SimPy's own queue (entries scheduled into the open bucket).
@@ -163,12 +179,12 @@ class Clock(simpy.Environment):
     def after(self, delay_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` after ``delay_min`` minutes."""
         t = self._now + delay_min
-        eid = self._seq
-        self._seq = eid + 1
         if t < self._near_end:
+            eid = self._seq
+            self._seq = eid + 1
             _heappush(self._heap, (t, _HANDLER_PRIORITY, eid, handler, payload))
         else:
-            self._push_far(t, (t, _HANDLER_PRIORITY, eid, handler, payload))
+            self._push_far(t, (t, _HANDLER_PRIORITY, _FAR_ID, handler, payload))
 
     def at(self, time_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` at absolute time ``time_min`` (not before now)."""
@@ -181,12 +197,12 @@ class Clock(simpy.Environment):
     ) -> None:
         """Schedule an ordinary SimPy event (as ``simpy.Environment.schedule`` does)."""
         t = self._now + delay
-        eid = self._seq
-        self._seq = eid + 1
         if t < self._near_end:
+            eid = self._seq
+            self._seq = eid + 1
             _heappush(self._heap, (t, priority, eid, event))
         else:
-            b = self._push_far(t, (t, priority, eid, event))
+            b = self._push_far(t, (t, priority, _FAR_ID, event))
             if priority != _HANDLER_PRIORITY:
                 self._mixed.add(b)
 
@@ -254,20 +270,21 @@ class Clock(simpy.Environment):
         return True
 
     def _sort_run(self, run: list[Entry], b: int) -> None:
-        """Sort a bucket's entries by (time, priority, id), last first.
+        """Sort a bucket's entries by time and priority, then scheduling order, last first.
 
-        A bucket's entries are in scheduling order, that is in id order.
-        When they share one priority, a stable sort on time alone gives
-        the order of the whole tuples: reversed first, so that entries of
-        equal time end up last first too. Comparing the times as a list of
-        floats costs a third of comparing tuples, each of which starts by
-        testing the times for equality through Python's generic comparison.
+        A bucket's entries are in scheduling order (their ids are all
+        :data:`_FAR_ID`). A stable sort on time (and priority, when the
+        bucket holds several) keeps entries of equal keys in that order:
+        reversed first, so that they end up last first too. Comparing the
+        times as a list of floats costs a third of comparing tuples, each
+        of which starts by testing the times for equality through Python's
+        generic comparison.
         """
+        run.reverse()
         if self._mixed and b in self._mixed:
             self._mixed.discard(b)
-            run.sort(reverse=True)  # ids are unique, so no two entries are equal
+            run.sort(key=_entry_time_priority, reverse=True)
         else:
-            run.reverse()
             run.sort(key=_entry_time, reverse=True)
 
     def _next(self) -> Entry | None:
