@@ -100,6 +100,12 @@ entry of equal time and priority, as it would with SimPy's own ids. A
 small int is shared, where an id of its own was an int object made, kept
 for hours and freed for each of tens of millions of happenings."""
 
+# The two as ready-made objects for the entries: a compiled build boxes an
+# int constant each time it puts one in a tuple, where an object is only
+# referenced.
+_HANDLER_PRIORITY_OBJ: Final[object] = _HANDLER_PRIORITY
+_FAR_ID_OBJ: Final[object] = _FAR_ID
+
 _entry_time = itemgetter(0)
 """The time of a queue entry: the sort key of a bucket whose entries share one priority."""
 
@@ -182,9 +188,9 @@ class Clock(simpy.Environment):
         if t < self._near_end:
             eid = self._seq
             self._seq = eid + 1
-            _heappush(self._heap, (t, _HANDLER_PRIORITY, eid, handler, payload))
+            _heappush(self._heap, (t, _HANDLER_PRIORITY_OBJ, eid, handler, payload))
         else:
-            self._push_far(t, (t, _HANDLER_PRIORITY, _FAR_ID, handler, payload))
+            self._push_far(t, (t, _HANDLER_PRIORITY_OBJ, _FAR_ID_OBJ, handler, payload))
 
     def at(self, time_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` at absolute time ``time_min`` (not before now)."""
@@ -202,7 +208,7 @@ class Clock(simpy.Environment):
             self._seq = eid + 1
             _heappush(self._heap, (t, priority, eid, event))
         else:
-            b = self._push_far(t, (t, priority, _FAR_ID, event))
+            b = self._push_far(t, (t, priority, _FAR_ID_OBJ, event))
             if priority != _HANDLER_PRIORITY:
                 self._mixed.add(b)
 

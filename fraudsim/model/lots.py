@@ -15,7 +15,7 @@ functions here search them. Both are ``librt.vecs.vec[i64]`` (see
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from librt.vecs import append, vec
 from mypy_extensions import i64
@@ -72,8 +72,12 @@ def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
 
     No fen is created or lost: the parts of a lot always add up to the lot.
     """
-    parts: list[dict[int, int]] = [{} for _ in range(k)]
-    for cid, fen in lots.items():
+    # Case ids typed Any, so that a compiled build hands each part the
+    # lot's own key object: typed int, it unboxes the key and boxes it again,
+    # a new int object per part for any id past 256.
+    parts: list[dict[Any, int]] = [{} for _ in range(k)]
+    keyed: dict[Any, int] = lots
+    for cid, fen in keyed.items():
         # Floor division and its remainder, as divmod gives them: a compiled
         # build does these on machine ints, where divmod is a generic call.
         q = fen // k

@@ -15,6 +15,7 @@ a cash-out through a channel, after which the money is gone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from librt.vecs import append, extend
 
@@ -206,8 +207,11 @@ class Network:
         if held is None:
             account.lots = lots  # the account takes over the caller's dict
         else:
-            for cid, fen in lots.items():
-                held[cid] = held.get(cid, 0) + fen
+            # Keys typed Any: the lot's own key object goes back in (see split_lots).
+            keyed: dict[Any, int] = lots
+            merged: dict[Any, int] = held
+            for cid, fen in keyed.items():
+                merged[cid] = merged.get(cid, 0) + fen
         if account.layer == self._hold_layer:
             total = 0
             for fen in lots.values():  # a loop, not sum(): no call through the builtins
