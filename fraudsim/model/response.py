@@ -275,7 +275,9 @@ class Response:
             delay = net.inquiry_latency[bank].next() + cross
             self._bank_load(+1)
             case.open_requests += 1
-            self.clock.after(delay, self._inquiry_handler, (case, acct, depth))
+            # The stop request's own tuple: the inquiry is about the same
+            # case, account and depth.
+            self.clock.after(delay, self._inquiry_handler, request)
         self._answered(case)
 
     def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
