@@ -28,6 +28,7 @@ from pathlib import Path
 
 COMPILED_MODULES = (
     "fraudsim.rng",
+    "fraudsim.model.queueload",
     "fraudsim.model.kernel",
     "fraudsim.model.monitor",
     "fraudsim.model.staff",

@@ -52,6 +52,8 @@ import simpy
 from simpy.core import EmptySchedule
 from simpy.events import NORMAL, EventPriority
 
+from fraudsim.model.queueload import QueueLoad
+
 Handler = Callable[[Any], None]
 """A handler, called with the payload it was scheduled with."""
 
@@ -162,10 +164,7 @@ class Clock(simpy.Environment):
         self._mixed: set[int] = set()
         self._far_count = 0  # entries in the ring and the overflow buckets
         # Queue-load samples of run_to (see queue_load).
-        self._load_events = 0
-        self._load_pending = 0.0
-        self._load_near = 0.0
-        self._peak_pending = 0
+        self._load = QueueLoad()
 
     @property
     def now(self) -> float:
@@ -352,7 +351,7 @@ class Clock(simpy.Environment):
                 before, near_before, done = self.pending, self.near, self.events_processed
                 self._run_before(target)
                 after = self.pending
-                self._sample_load(
+                self._load.sample(
                     self.events_processed - done,
                     (before + after) / 2,
                     after,
@@ -361,33 +360,9 @@ class Clock(simpy.Environment):
             if progress is not None:
                 progress(self._now)
 
-    def _sample_load(self, events: int, pending: float, after: int, near: float) -> None:
-        # Weighted by the events of the step: what an average event sees.
-        self._load_events += events
-        self._load_pending += events * pending
-        self._load_near += events * near
-        self._peak_pending = max(self._peak_pending, after)
-
     def queue_load(self) -> dict[str, float]:
-        """Return how full the event queue was while :meth:`run_to` ran.
-
-        The cost of a heap operation grows with the heap's size, so the
-        speed benchmark compares the model with a bare heap loop of the same
-        load. Sampled at the start and end of each of the run's steps.
-
-        Returns:
-            ``mean_pending``: happenings pending (near and in far buckets),
-            the mean of each step's start and end weighted by the events the
-            step processed; ``peak_pending``: the largest sampled count;
-            ``mean_near``: happenings pending in the open bucket (its sorted
-            run and its heap), weighted likewise.
-        """
-        n = self._load_events
-        return {
-            "mean_pending": self._load_pending / n if n else 0.0,
-            "peak_pending": float(self._peak_pending),
-            "mean_near": self._load_near / n if n else 0.0,
-        }
+        """Return how full the event queue was while :meth:`run_to` ran (see :class:`QueueLoad`)."""
+        return self._load.summary()
 
     def _run_before(self, until: float) -> None:
         """Process every happening due before ``until``, then set the clock to it.
