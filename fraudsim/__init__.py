@@ -2,11 +2,11 @@
 
 __version__ = "0.1.0"
 
-from fraudsim.engine import check_engine
+from fraudsim.engine import select_engine
 
 # Before any model module is imported: a compiled module older than its
-# source would silently run old code.
-check_engine()
+# source would silently run old code, so an out-of-date one is set aside.
+select_engine()
 
 from fraudsim.api import SimulationResult, simulate  # noqa: E402  (after the check)
 from fraudsim.experiments import ComparisonResult, compare, sweep  # noqa: E402

@@ -91,6 +91,7 @@ def _progress_bar(
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print the summary and write the results folder."""
     from fraudsim.api import simulate
+    from fraudsim.engine import engine
     from fraudsim.report_text import summary_text
     from fraudsim.results import write_results
 
@@ -103,8 +104,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name
     write_results(result, out, args.command_line, args.overrides)
     print(summary_text(result))
+    # The engine is named because a machine without a C compiler installs
+    # the slower Python one, and the install says so only when verbose.
     print(
-        f"results written to {out}/ ({result.cases.num_rows} cases, {result.stats['wall_s']:.2f} s)"
+        f"results written to {out}/ ({result.cases.num_rows} cases, "
+        f"{result.stats['wall_s']:.2f} s, {engine()} engine)"
     )
     return 0
 

@@ -1,18 +1,23 @@
-"""Which engine runs the model: plain Python, or the model's core compiled with mypyc.
+"""Which engine runs the model: the model's core compiled with mypyc, or plain Python.
 
 The model's hot path (the event kernel, the mule network, payments, the
-response chain) is ordinary typed Python. Installed with
-``FRAUDSIM_COMPILE=1``, those modules are also compiled to C extensions by
-mypyc (see ``setup.py``): the same source, the same results (CI runs the
-whole test suite, golden scenarios included, on both engines), two to three
-times faster (the README's Speed and scale gives the measured figures).
-Everything else stays Python.
+response chain) is ordinary typed Python. An install compiles those modules
+to C extensions with mypyc (see ``setup.py``) when the machine has a C
+compiler and falls back to plain Python when it has not: the same source,
+the same results (CI runs the whole test suite, golden scenarios included,
+on both engines), the compiled one about three times faster (the README's
+Speed and scale gives the measured figures). Everything else stays Python.
 
 A compiled module is a ``.so`` file beside its ``.py`` file, and Python
 imports the ``.so`` first: after an edit of the ``.py`` it would silently
 run the old code. So the build records a digest of every source it
-compiled (:data:`STAMP`), and :func:`check_engine`, run when ``fraudsim``
-is imported, refuses a compiled module whose source has changed since.
+compiled (:data:`STAMP`), and :func:`select_engine`, run when ``fraudsim``
+is imported, never lets a compiled module run whose source has changed
+since: it warns and imports the Python sources instead, which is what an
+edit of the model needs anyway (the next install compiles again).
+``FRAUDSIM_ENGINE=python`` asks for the Python engine on purpose, and
+``FRAUDSIM_ENGINE=compiled`` refuses to run without an up-to-date compiled
+one (for benchmarks).
 
 This module is read by ``setup.py`` before ``fraudsim`` is installed, so it
 imports nothing of fraudsim's and nothing outside the standard library.
@@ -21,10 +26,16 @@ imports nothing of fraudsim's and nothing outside the standard library.
 from __future__ import annotations
 
 import hashlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import json
-from collections.abc import Mapping
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 
 COMPILED_MODULES = (
     "fraudsim.rng",
@@ -43,15 +54,22 @@ COMPILED_MODULES = (
     "fraudsim.model.warning",
     "fraudsim.model.world",
 )
-"""Modules compiled by a ``FRAUDSIM_COMPILE=1`` install: the simulation's hot path."""
+"""Modules an install compiles (unless ``FRAUDSIM_COMPILE=0``): the simulation's hot path."""
 
 STAMP = "_engine_stamp.json"
 """File in the ``fraudsim`` package: module -> SHA-256 of the source it was compiled from."""
 
 COMPILE_HINT = (
-    "reinstall to rebuild it (FRAUDSIM_COMPILE=1 pip install -e '.[dev]'), "
-    "or reinstall without FRAUDSIM_COMPILE to go back to the Python engine"
+    "reinstall to rebuild it (pip install -e '.[dev]'), or reinstall with "
+    "FRAUDSIM_COMPILE=0 to keep only the Python engine"
 )
+
+ENGINE_ENV = "FRAUDSIM_ENGINE"
+"""Environment variable: ``python`` or ``compiled`` to insist on an engine; unset picks the best."""
+
+
+class EngineWarning(UserWarning):
+    """The compiled engine is there but out of date: the Python engine runs instead."""
 
 
 class StaleEngineError(ImportError):
@@ -158,3 +176,85 @@ def check_engine(origins: Mapping[str, str] | None = None) -> None:
             f"compiled engine is stale: {', '.join(changed)} changed since it was compiled; "
             + COMPILE_HINT
         )
+
+
+class _SourceFinder(importlib.abc.MetaPathFinder):
+    """Import the compiled modules from their ``.py`` sources, ignoring the ``.so``.
+
+    Placed first on ``sys.meta_path``, it answers only for the names in
+    :data:`COMPILED_MODULES`; every other import goes on as usual.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """Return a source spec for a compiled module's name, else None."""
+        if fullname not in COMPILED_MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, source_path(self.root, fullname))
+
+
+def use_python_engine(root: Path) -> None:
+    """From now on, import the compiled modules' Python sources under ``root``.
+
+    Must run before any of them is imported (``fraudsim/__init__.py`` calls
+    :func:`select_engine` first thing).
+
+    Raises:
+        StaleEngineError: If a source is missing (an install that shipped
+            only the compiled modules), or a module was already imported
+            compiled.
+    """
+    if any(isinstance(f, _SourceFinder) for f in sys.meta_path):
+        return
+    missing = [m for m in COMPILED_MODULES if not source_path(root, m).exists()]
+    if missing:
+        raise StaleEngineError(f"no Python source for {', '.join(missing)}: " + COMPILE_HINT)
+    loaded = [m for m in COMPILED_MODULES if m in sys.modules]
+    if loaded:
+        raise StaleEngineError(f"{', '.join(loaded)} already imported before the engine was chosen")
+    sys.meta_path.insert(0, _SourceFinder(root))
+
+
+def select_engine(environ: Mapping[str, str] | None = None) -> str:
+    """Choose the engine when ``fraudsim`` is imported; return ``"compiled"`` or ``"python"``.
+
+    The compiled engine runs when it is installed and up to date. An
+    out-of-date one (a source edited since the build, or a build cut short)
+    is set aside with an :class:`EngineWarning`, and the Python sources run:
+    slower, never wrong. ``FRAUDSIM_ENGINE`` (see :data:`ENGINE_ENV`)
+    overrides: ``python`` always runs the sources, ``compiled`` raises rather
+    than run without an up-to-date compiled engine.
+
+    Args:
+        environ: Environment to read (default: ``os.environ``).
+
+    Raises:
+        StaleEngineError: With ``FRAUDSIM_ENGINE=compiled``, if the compiled
+            engine is missing or out of date.
+        ValueError: If ``FRAUDSIM_ENGINE`` has another value.
+    """
+    wanted = (os.environ if environ is None else environ).get(ENGINE_ENV, "")
+    if wanted not in ("", "python", "compiled"):
+        raise ValueError(f"{ENGINE_ENV} must be 'python' or 'compiled', not {wanted!r}")
+    root = Path(__file__).resolve().parent.parent
+    if wanted == "python":
+        use_python_engine(root)
+        return "python"
+    try:
+        check_engine()
+    except StaleEngineError as exc:
+        if wanted == "compiled":
+            raise
+        warnings.warn(f"{exc}; running the Python engine meanwhile", EngineWarning, stacklevel=2)
+        use_python_engine(root)
+        return "python"
+    current = engine()
+    if wanted == "compiled" and current != "compiled":
+        raise StaleEngineError(
+            f"{ENGINE_ENV}=compiled, but the engine is not compiled: " + COMPILE_HINT
+        )
+    return current

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fraudsim.cli import main
+from fraudsim.engine import engine
 from tests.conftest import SCENARIOS, XIAMEN
 
 
@@ -28,6 +30,8 @@ def test_run_writes_a_complete_results_folder(
     code, stdout, _ = run_cli(["run", str(XIAMEN), "--out", str(out), "--quiet"], capsys)
     assert code == 0
     assert "¥1,500,000.00" in stdout
+    # The last line names the engine that ran (the install may have fallen back).
+    assert re.search(rf"\(1 cases, [0-9.]+ s, {engine()} engine\)\n$", stdout)
     assert sorted(p.name for p in out.iterdir()) == [
         "cases.parquet",
         "manifest.json",

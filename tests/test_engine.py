@@ -3,17 +3,25 @@
 The artefacts here are stand-ins (empty files named as a compiled build
 names them, in a temporary tree); the real compiled build is checked by
 ``.ci/run``, which builds it and runs this suite on it with
-``FRAUDSIM_EXPECT_ENGINE=compiled``.
+``FRAUDSIM_EXPECT_ENGINE=compiled``. The engine's choice at import is
+checked in a subprocess on a copy of the installed package, whose
+extension modules are the real ones on the compiled engine and unloadable
+stand-ins on the Python engine: either way a test fails if one is imported.
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import fraudsim
 from fraudsim.engine import (
     COMPILED_MODULES,
     STAMP,
@@ -23,6 +31,7 @@ from fraudsim.engine import (
     digest,
     engine,
     remove_compiled,
+    select_engine,
     source_path,
     write_stamp,
 )
@@ -108,3 +117,72 @@ def test_an_ordinary_install_removes_every_compiled_artefact(tmp_path: Path) -> 
 def test_remove_compiled_leaves_a_python_tree_alone(tmp_path: Path) -> None:
     fake_tree(tmp_path, compiled=False)
     assert remove_compiled(tmp_path) == []
+
+
+def copy_of_the_package(root: Path) -> Path:
+    """Copy the installed package under ``root`` with an extension for every compiled module.
+
+    On the Python engine the extensions are garbage files: importing one
+    would fail, so a passing run proves the sources were imported instead.
+    """
+    package = Path(fraudsim.__file__).parent
+    shutil.copytree(package, root / "fraudsim", ignore=shutil.ignore_patterns("__pycache__"))
+    for lib in package.parent.glob("fraudsim__mypyc*"):
+        shutil.copy2(lib, root / lib.name)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    for m in COMPILED_MODULES:
+        src = source_path(root, m)
+        if not list(src.parent.glob(src.stem + ".*.so")):
+            src.with_name(src.stem + suffix).write_bytes(b"not an extension module")
+    if not (root / "fraudsim" / STAMP).exists():
+        write_stamp(root)
+    return root
+
+
+def import_in(root: Path, engine_env: str | None) -> subprocess.CompletedProcess[str]:
+    """Import the package copied under ``root`` in a new interpreter; print what ran."""
+    env = {k: v for k, v in os.environ.items() if k != "FRAUDSIM_ENGINE"}
+    env["PYTHONPATH"] = str(root)
+    if engine_env is not None:
+        env["FRAUDSIM_ENGINE"] = engine_env
+    code = (
+        "import fraudsim, fraudsim.engine as e, fraudsim.model.lots as m; "
+        "print(e.engine(), m.__file__)"
+    )
+    return subprocess.run(
+        [sys.executable, "-W", "default", "-c", code],
+        cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_an_edited_source_runs_as_python_with_a_warning(tmp_path: Path) -> None:
+    root = copy_of_the_package(tmp_path)
+    with source_path(root, "fraudsim.model.lots").open("a", encoding="utf-8") as f:
+        f.write("# an edit after the build\n")
+    done = import_in(root, None)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["python", str(source_path(root, "fraudsim.model.lots"))]
+    assert "EngineWarning: compiled engine is stale: fraudsim.model.lots changed" in done.stderr
+    assert "running the Python engine meanwhile" in done.stderr
+
+
+def test_asking_for_the_compiled_engine_refuses_a_stale_one(tmp_path: Path) -> None:
+    root = copy_of_the_package(tmp_path)
+    with source_path(root, "fraudsim.model.kernel").open("a", encoding="utf-8") as f:
+        f.write("# an edit after the build\n")
+    done = import_in(root, "compiled")
+    assert done.returncode == 1
+    assert "StaleEngineError: compiled engine is stale: fraudsim.model.kernel" in done.stderr
+
+
+def test_asking_for_the_python_engine_imports_the_sources(tmp_path: Path) -> None:
+    root = copy_of_the_package(tmp_path)
+    done = import_in(root, "python")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["python", str(source_path(root, "fraudsim.model.lots"))]
+    assert "Warning" not in done.stderr
+
+
+def test_an_unknown_engine_request_is_refused() -> None:
+    with pytest.raises(ValueError, match="FRAUDSIM_ENGINE must be 'python' or 'compiled'"):
+        select_engine({"FRAUDSIM_ENGINE": "fast"})
