@@ -52,8 +52,11 @@ Flags:
   the sweep (3).
 
 Each measurement runs in its own process so that peak memory is its own.
-The first line names the engine measured: ``python``, or ``compiled`` after
-``FRAUDSIM_COMPILE=1 pip install -e '.[dev]'``. CI does not run this script.
+The first line names the engine measured: ``compiled`` after the README's
+install on a machine with a C compiler, ``python`` without one, after
+``FRAUDSIM_COMPILE=0 pip install -e '.[dev]'``, or with
+``FRAUDSIM_ENGINE=python`` (which its worker processes inherit). CI does
+not run this script.
 
     python benchmarks/bench_national.py                 # the full year and the scaling table
     python benchmarks/bench_national.py --days 36.5 --sizes 10000,100000

@@ -1,11 +1,10 @@
-"""PEP 517 build backend: setuptools, plus mypyc's needs when FRAUDSIM_COMPILE=1.
+"""PEP 517 build backend: setuptools, plus mypyc's needs unless FRAUDSIM_COMPILE=0.
 
-An ordinary install needs only setuptools to build. A compiled install
-(see ``setup.py``) runs mypyc, which type-checks the compiled modules and
-so needs mypy and the libraries whose types they use (simpy, numpy,
-pydantic) in the isolated build environment, even on a fresh machine where
-the project's own dependencies are not installed yet; asking for them only
-then keeps the ordinary install as light as before.
+A compiled install (the default, see ``setup.py``) runs mypyc, which
+type-checks the compiled modules and so needs mypy and the libraries whose
+types they use (simpy, numpy, pydantic) in the isolated build environment,
+even on a fresh machine where the project's own dependencies are not
+installed yet. An install with ``FRAUDSIM_COMPILE=0`` needs only setuptools.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ REQUIRES_ONLY = "FRAUDSIM_BUILD_REQUIRES_ONLY"
 
 
 def _requires(hook: Callable[[dict[str, Any] | None], list[str]], config: Any) -> list[str]:
-    if os.environ.get("FRAUDSIM_COMPILE", "") != "1":
+    if os.environ.get("FRAUDSIM_COMPILE", "") == "0":
         return list(hook(config))
     os.environ[REQUIRES_ONLY] = "1"
     try:
@@ -34,10 +33,10 @@ def _requires(hook: Callable[[dict[str, Any] | None], list[str]], config: Any) -
 
 
 def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
-    """Return setuptools' requirements for a wheel, plus mypyc's when compiling."""
+    """Return setuptools' requirements for a wheel, plus mypyc's unless told not to compile."""
     return _requires(_setuptools.get_requires_for_build_wheel, config_settings)
 
 
 def get_requires_for_build_editable(config_settings: dict[str, Any] | None = None) -> list[str]:
-    """Return setuptools' requirements for an editable install, plus mypyc's when compiling."""
+    """Return setuptools' requirements for an editable install, plus mypyc's (as for a wheel)."""
     return _requires(_setuptools.get_requires_for_build_editable, config_settings)
