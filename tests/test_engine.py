@@ -180,7 +180,7 @@ def test_asking_for_the_python_engine_imports_the_sources(tmp_path: Path) -> Non
     done = import_in(root, "python")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["python", str(source_path(root, "fraudsim.model.lots"))]
-    assert "Warning" not in done.stderr
+    assert "EngineWarning" not in done.stderr
 
 
 def test_an_unknown_engine_request_is_refused() -> None:
