@@ -104,11 +104,11 @@ def _ext_modules(mode: str) -> list[Any]:
     if mode == "off":
         ENGINE.remove_compiled(ROOT)
         return []
-    if mode == "required":
-        return _mypycify()
     try:
         return _mypycify()
     except (Exception, SystemExit) as exc:  # mypyc missing or failing: still install
+        if mode == "required":
+            raise
         _fall_back(exc)
         return []
 

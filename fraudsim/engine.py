@@ -244,15 +244,17 @@ def select_engine(environ: Mapping[str, str] | None = None) -> str:
     if wanted == "python":
         use_python_engine(root)
         return "python"
+    origins = _origins()
     try:
-        check_engine()
+        check_engine(origins)
     except StaleEngineError as exc:
         if wanted == "compiled":
             raise
         warnings.warn(f"{exc}; running the Python engine meanwhile", EngineWarning, stacklevel=2)
         use_python_engine(root)
         return "python"
-    current = engine()
+    # The check passed: either every module is compiled and current, or none is.
+    current = "compiled" if any(_is_extension(o) for o in origins.values()) else "python"
     if wanted == "compiled" and current != "compiled":
         raise StaleEngineError(
             f"{ENGINE_ENV}=compiled, but the engine is not compiled: " + COMPILE_HINT

@@ -39,14 +39,18 @@ def source_copy(dest: Path) -> Path:
     return dest
 
 
+def environ(**extra: str) -> dict[str, str]:
+    """Return this process's environment without fraudsim's own settings, plus ``extra``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("FRAUDSIM_")} | extra
+
+
 def build_wheel(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Build a wheel from a fresh copy of the sources; return pip's run and the wheel's files."""
     src = source_copy(tmp_path / "src")
     out = tmp_path / "wheels"
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDSIM_")}
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(out), str(src)],
-        env=environ | env, capture_output=True, text=True, timeout=1200, check=False,
+        env=environ(**env), capture_output=True, text=True, timeout=1200, check=False,
     )
     wheels = sorted(out.glob("fraudsim-*.whl"))
     names = zipfile.ZipFile(wheels[0]).namelist() if wheels else []
@@ -82,10 +86,9 @@ def test_a_default_install_runs_the_compiled_engine(tmp_path: Path) -> None:
         [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
         check=True, capture_output=True,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRAUDSIM_")}
     ran = subprocess.run(
         [sys.executable, "-c", "import fraudsim, fraudsim.engine as e; print(e.engine())"],
-        env=env | {"PYTHONPATH": str(target)}, cwd=tmp_path,
+        env=environ(PYTHONPATH=str(target)), cwd=tmp_path,
         capture_output=True, text=True, check=False,
     )
     assert ran.returncode == 0, ran.stderr

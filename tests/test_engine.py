@@ -129,12 +129,11 @@ def copy_of_the_package(root: Path) -> Path:
     shutil.copytree(package, root / "fraudsim", ignore=shutil.ignore_patterns("__pycache__"))
     for lib in package.parent.glob("fraudsim__mypyc*"):
         shutil.copy2(lib, root / lib.name)
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    for m in COMPILED_MODULES:
-        src = source_path(root, m)
-        if not list(src.parent.glob(src.stem + ".*.so")):
+    if not compiled_files(root):  # the Python engine: stand-ins that cannot load
+        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+        for m in COMPILED_MODULES:
+            src = source_path(root, m)
             src.with_name(src.stem + suffix).write_bytes(b"not an extension module")
-    if not (root / "fraudsim" / STAMP).exists():
         write_stamp(root)
     return root
 
