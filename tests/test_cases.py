@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fraudsim.model.cases import NUMBER_FIELDS, STOPPERS, TIME_FIELDS, Case
+from fraudsim.model.cases import NUMBER_FIELDS, STOPPERS, TIME_FIELDS, Case, case_rows
 
 # Record fields named differently from the attribute they come from.
 DERIVED: dict[str, Callable[[Case], Any]] = {
@@ -82,3 +82,20 @@ def test_a_case_that_never_paid_records_no_first_payment() -> None:
     values = record(case)
     assert math.isnan(values["first_payment_min"]) and math.isnan(values["report_min"])
     assert values["installments_paid"] == 0 and values["unpaid_fen"] == 100
+
+
+def test_case_rows_lay_the_cases_rows_end_to_end_in_order() -> None:
+    cases = [busy_case(), Case(0, 0, 0, 0.0, [100], [3.0], 10.0), busy_case()]
+    cases[2].id, cases[2].paid_fen, cases[2].hold_min = 9, 1, 77.0
+    times, numbers = case_rows(cases)
+    width_t, width_n = len(TIME_FIELDS), len(NUMBER_FIELDS)
+    assert len(times) == 3 * width_t and len(numbers) == 3 * width_n
+    for k, case in enumerate(cases):
+        row_t = list(times[k * width_t : (k + 1) * width_t])
+        assert [t if t == t else "nan" for t in row_t] == [
+            t if t == t else "nan" for t in case.times()
+        ]
+        assert list(numbers[k * width_n : (k + 1) * width_n]) == list(case.numbers())
+    assert numbers[2 * width_n] == 9 and times[2 * width_t + TIME_FIELDS.index("hold_min")] == 77.0
+    empty_times, empty_numbers = case_rows([])
+    assert len(empty_times) == len(empty_numbers) == 0
