@@ -118,27 +118,35 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
     starts = np.concatenate(([0], np.cumsum(counts))).tolist()
     plan_fen = array("q", amounts.tolist())
     plan_min = array("d", _pay_times(contact + grooming, gaps, starts))
+    # The loop reads one value of each draw per case: from lists, because
+    # reading a numpy array's element makes a numpy scalar first (about
+    # half of the time spent building a national year's cases).
+    at, region_of, realise_in, lag_of = (
+        contact.tolist(), region.tolist(), realise.tolist(), lag.tolist())
+    stops, reporting, flags, leads, holding, hold_in = (
+        self_stop.tolist(), reports.tolist(), flagged.tolist(), lead.tolist(),
+        risk_hold.tolist(), hold_delay.tolist())
     for i in range(m):
         lo = starts[i]
         case = Case(
             -1,
-            int(region[i]),
+            int(region_of[i]),
             scam_idx,
-            float(contact[i]),
+            float(at[i]),
             plan_fen,
             plan_min,
-            plan_min[lo] + float(realise[i]),
+            plan_min[lo] + float(realise_in[i]),
             lo,
             starts[i + 1] - lo,
         )
-        case.self_stop = bool(self_stop[i])
-        case.reports = bool(reports[i])
-        case.report_lag_min = float(lag[i])
-        if ew.enabled and flagged[i]:
+        case.self_stop = bool(stops[i])
+        case.reports = bool(reporting[i])
+        case.report_lag_min = float(lag_of[i])
+        if ew.enabled and flags[i]:
             case.flagged = True
-            case.warning_min = float(contact[i] + lead[i])
-        if risk_hold[i]:
-            case.risk_hold_min = case.first_pay_min + float(hold_delay[i])
+            case.warning_min = float(at[i] + leads[i])
+        if holding[i]:
+            case.risk_hold_min = case.first_pay_min + float(hold_in[i])
         cases.append(case)
     return cases
 
@@ -153,8 +161,8 @@ def _pay_times(first: np.ndarray, gaps: np.ndarray, starts: list[int]) -> list[f
     gap = gaps.tolist()
     for i, t in enumerate(first.tolist()):
         out.append(t)
-        for g in gap[starts[i] + 1 : starts[i + 1]]:
-            t += g
+        for j in range(starts[i] + 1, starts[i + 1]):  # no slice: a list per case
+            t += gap[j]
             out.append(t)
     return out
 
