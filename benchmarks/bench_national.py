@@ -31,10 +31,12 @@ Prints the figures quoted for the engine's speed (one core):
   (``--sweep-days`` of the national year per replication).
 
 This machine's timings vary by a tenth or more from run to run, and a
-short run more so. Sizes under a million cases are run ``--repeats``
-times and the table shows the median (and the range); the sweep is timed
-``--repeats`` times, 1 and 2 workers alternately, and the median speed-up
-is quoted. A run of a million cases or more takes minutes and runs once.
+short run more so. Every size of the scaling table is run ``--repeats``
+times, in rounds (each round runs every size once, so that a slow spell
+falls on all sizes alike), and the table shows the median (and the
+range); the sweep is timed ``--repeats`` times, 1 and 2 workers
+alternately, and the median speed-up is quoted. With the default sizes
+and ``--repeats`` the whole script takes about six minutes, compiled.
 
 Flags:
 
@@ -48,7 +50,7 @@ Flags:
   memory check (0.365).
 * ``--sweep-days D``: days of contacts per replication of the sweep
   speed-up (3.65; 0 to skip).
-* ``--repeats N``: runs of each size under a million cases, and timings of
+* ``--repeats N``: runs of each size of the scaling table, and timings of
   the sweep (3).
 
 Each measurement runs in its own process so that peak memory is its own.
@@ -77,7 +79,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "national-year.toml"
@@ -257,8 +259,20 @@ def memory_by_replication(mode: str, reps: int, days: float) -> dict[str, Any]:
     return {"start": start, "rows": rows}
 
 
-REPEATED_BELOW: Final = 1_000_000
-"""Sizes of the scaling table under this many cases are run ``--repeats`` times."""
+def scaling_runs(
+    sizes: list[int], repeats: int, drain_days: float | None
+) -> dict[int, list[dict[str, Any]]]:
+    """Run every size of the scaling table ``repeats`` times, in rounds; return the runs by size.
+
+    Each round runs every size once, so that a slow spell of the machine
+    (this one's timings drift by a tenth or more over minutes) falls on
+    all sizes alike rather than on whichever size ran during it.
+    """
+    by_size: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
+    for _ in range(repeats):
+        for n in sizes:
+            by_size[n].append(in_subprocess(n / CASES_PER_DAY, drain_days))
+    return by_size
 
 
 def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
@@ -366,7 +380,7 @@ def main() -> None:
         "--repeats",
         type=int,
         default=3,
-        help="runs of each size under a million cases, and timings of the sweep",
+        help="runs of each size of the scaling table, and timings of the sweep",
     )
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--child-drain", type=float, help=argparse.SUPPRESS)
@@ -430,9 +444,10 @@ def main() -> None:
             f"{'us/event':>8}  {'pending':>9}  {'peak MiB':>8}"
         )
         base = None
+        by_size = scaling_runs(sizes, args.repeats, args.drain_days)
         for n in sizes:
-            repeats = args.repeats if n < REPEATED_BELOW else 1
-            runs = [in_subprocess(n / CASES_PER_DAY, args.drain_days) for _ in range(repeats)]
+            runs = by_size[n]
+            repeats = len(runs)
             r = median_run(runs)
             per_case = r["wall_s"] / r["cases"] * 1e6
             base = base or per_case

@@ -65,3 +65,20 @@ def test_the_median_run_is_the_middle_wall_time(bench: ModuleType) -> None:
     assert bench.median_run(runs)["wall_s"] == 2.0
     assert bench.median_run(runs[:2])["wall_s"] == 1.0  # even count: the lower middle
     assert bench.median_run(runs[:1])["wall_s"] == 3.0
+
+
+def test_scaling_runs_every_size_once_per_round(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[float, float | None]] = []
+
+    def fake(days: float, drain_days: float | None = None) -> dict[str, float]:
+        calls.append((days, drain_days))
+        return {"days": days, "call": float(len(calls))}
+
+    monkeypatch.setattr(bench, "in_subprocess", fake)
+    by_size = bench.scaling_runs([10, 20], 3, 7.0)
+    days = [10 / bench.CASES_PER_DAY, 20 / bench.CASES_PER_DAY]
+    assert calls == [(d, 7.0) for d in days] * 3  # rounds, not one size after another
+    assert [r["call"] for r in by_size[10]] == [1.0, 3.0, 5.0]
+    assert [r["call"] for r in by_size[20]] == [2.0, 4.0, 6.0]
