@@ -36,7 +36,7 @@ times, in rounds (each round runs every size once, so that a slow spell
 falls on all sizes alike), and the table shows the median (and the
 range); the sweep is timed ``--repeats`` times, 1 and 2 workers
 alternately, and the median speed-up is quoted. With the default sizes
-and ``--repeats`` the whole script takes about six minutes, compiled.
+and ``--repeats`` the whole script takes about five minutes, compiled.
 
 Flags:
 
