@@ -119,8 +119,8 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
     plan_fen = array("q", amounts.tolist())
     plan_min = array("d", _pay_times(contact + grooming, gaps, starts))
     # The loop reads one value of each draw per case: from lists, because
-    # reading a numpy array's element makes a numpy scalar first (about
-    # half of the time spent building a national year's cases).
+    # reading a numpy array's element makes a numpy scalar first (a tenth
+    # of the time spent building a national year's cases).
     at, region_of, realise_in, lag_of = (
         contact.tolist(), region.tolist(), realise.tolist(), lag.tolist())
     stops, reporting, flags, leads, holding, hold_in = (
