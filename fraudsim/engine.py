@@ -136,9 +136,15 @@ def _is_extension(origin: str) -> bool:
     return origin.endswith((".so", ".pyd"))
 
 
-def engine() -> str:
-    """Return ``"compiled"`` if the model's core runs compiled, else ``"python"``."""
-    return "compiled" if any(_is_extension(o) for o in _origins().values()) else "python"
+def engine(origins: Mapping[str, str] | None = None) -> str:
+    """Return ``"compiled"`` if the model's core runs compiled, else ``"python"``.
+
+    Args:
+        origins: Module name -> the file it is imported from (default: as
+            Python would import them now).
+    """
+    origins = _origins() if origins is None else origins
+    return "compiled" if any(_is_extension(o) for o in origins.values()) else "python"
 
 
 def check_engine(origins: Mapping[str, str] | None = None) -> None:
@@ -254,7 +260,7 @@ def select_engine(environ: Mapping[str, str] | None = None) -> str:
         use_python_engine(root)
         return "python"
     # The check passed: either every module is compiled and current, or none is.
-    current = "compiled" if any(_is_extension(o) for o in origins.values()) else "python"
+    current = engine(origins)
     if wanted == "compiled" and current != "compiled":
         raise StaleEngineError(
             f"{ENGINE_ENV}=compiled, but the engine is not compiled: " + COMPILE_HINT
