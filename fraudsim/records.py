@@ -113,8 +113,8 @@ def money_columns(run: RawRun, values: Values) -> dict[str, IntArray]:
     cashed = values["cashed_out_fen"]
     unpaid = values["unpaid_fen"]
     transit = values["in_transit_fen"]
-    ids = values["case_id"].tolist()
-    in_accounts = _fen([run.in_accounts.get(i, 0) for i in ids])
+    ids = values["case_id"]
+    in_accounts = run.in_accounts[ids]
     in_flight = in_accounts + transit + unpaid
     _check_identity(ids, exposed, prevented + police + bank + cashed + in_flight)
     return {
@@ -125,7 +125,7 @@ def money_columns(run: RawRun, values: Values) -> dict[str, IntArray]:
         "cashed_out_fen": cashed,
         "in_flight_fen": in_flight,
         "saved_fen": prevented + police + bank,
-        "held_by_stop_fen": _fen([run.held.get(i, 0) for i in ids]),
+        "held_by_stop_fen": run.held[ids],
         "unpaid_at_end_fen": unpaid,
         "in_transit_fen": transit,
         "frozen_by_police_fen": police,
@@ -134,11 +134,7 @@ def money_columns(run: RawRun, values: Values) -> dict[str, IntArray]:
     }
 
 
-def _fen(values: list[int]) -> IntArray:
-    return np.array(values, dtype=np.int64)
-
-
-def _check_identity(ids: Sequence[int], exposed: IntArray, parts: IntArray) -> None:
+def _check_identity(ids: IntArray, exposed: IntArray, parts: IntArray) -> None:
     bad = np.flatnonzero(exposed != parts)
     if len(bad):
         raise ConservationError(

@@ -161,14 +161,14 @@ def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() 
     assert acct.status == STOPPED
     assert w.net.held(acct.id) == {0: 500, 1: 20}
     in_accounts, held = w.net.balances()
-    assert in_accounts == held == {0: 500, 1: 20}
+    assert in_accounts == held == [500, 20, 0]  # by case id, one per case
     w.run(101.0 + L1_DWELL - 0.01)  # lapsed at 101; the sweep comes a dwell later
     assert acct.status == ACTIVE
     assert w.net.held(acct.id) == {0: 500, 1: 20}
-    assert w.net.balances()[1] == {}
+    assert w.net.balances()[1] == [0, 0, 0]
     w.run(101.0 + L1_DWELL + 0.01)
     assert w.net.held(acct.id) == {}
-    assert w.net.balances()[0] == {0: 500, 1: 20}  # now in layer 2
+    assert w.net.balances()[0] == [500, 20, 0]  # now in layer 2
     assert all(a.layer == 1 for a in w.net.accounts if a.lots)
 
 
@@ -439,8 +439,8 @@ def test_every_fen_is_held_frozen_or_cashed_out(
     in_accounts, held = net.balances()
     for c in cases:
         parts = c.frozen_police_fen + c.frozen_bank_fen + c.cashed_out_fen
-        assert parts + in_accounts.get(c.id, 0) == sent[c.id]
-        assert held.get(c.id, 0) <= in_accounts.get(c.id, 0)
+        assert parts + in_accounts[c.id] == sent[c.id]
+        assert held[c.id] <= in_accounts[c.id]
     assert sum(net.cashed_by_channel) == sum(c.cashed_out_fen for c in cases)
 
 

@@ -69,6 +69,31 @@ def test_a_fen_going_missing_is_caught() -> None:
         cases_table(run)
 
 
+def test_money_left_in_accounts_is_read_by_case_id() -> None:
+    # No drain and stops that never lapse nor turn into freezes: money is
+    # left in accounts at the end, some of it held by a stop.
+    run = run_world(busy(["time.drain_days=0", "response.stop_payment.freeze_prob=0",
+                          "response.stop_payment.expiry_min=100000"]))
+    in_accounts, held = run.in_accounts.copy(), run.held.copy()
+    assert (held > 0).any() and ((in_accounts > held) & (held > 0)).any()
+    table = cases_table(run, release=True).to_pydict()
+    ids = table["case_id"]
+    assert ids == list(range(len(ids)))
+    left = [f - t - u for f, t, u in zip(table["in_flight_fen"], table["in_transit_fen"],
+                                         table["unpaid_at_end_fen"], strict=True)]
+    assert left == in_accounts.tolist()
+    assert table["held_by_stop_fen"] == held.tolist()
+    assert all(0 <= h <= f for h, f in zip(held, in_accounts, strict=True))
+
+
+def test_a_fen_left_in_an_account_but_counted_elsewhere_is_caught() -> None:
+    run = run_world(busy())
+    victim = next(c for c in run.cases if c.exposed_fen > 0)
+    run.in_accounts[victim.id] += 1
+    with pytest.raises(ConservationError, match=f"case {victim.id}"):
+        cases_table(run)
+
+
 def test_a_fen_counted_twice_is_caught() -> None:
     run = run_world(xiamen())
     run.cases[0].frozen_bank_fen += 1

@@ -373,17 +373,24 @@ class Network:
         """Return the lots (case id -> fen) an account holds now (a dict to read, not change)."""
         return self.accounts[acct].lots or {}
 
-    def balances(self) -> tuple[dict[int, int], dict[int, int]]:
-        """Return per case the fen still in accounts, and the part held by a stop."""
-        in_accounts: dict[int, int] = {}
-        held: dict[int, int] = {}
+    def balances(self) -> tuple[list[int], list[int]]:
+        """Return per case the fen still in accounts, and the part held by a stop.
+
+        Two lists indexed by case id (zero for a case with nothing left in
+        any account): the case table reads them for all its cases at once,
+        where looking each case up in a dict cost about 0.4 µs a case.
+        """
+        n = len(self.cases)
+        in_accounts = [0] * n
+        held = [0] * n
         for account in self.accounts:
             lots = account.lots
             if not lots:
                 continue
             stopped = account.status == STOPPED
             for cid, fen in lots.items():
-                in_accounts[cid] = in_accounts.get(cid, 0) + fen
+                # Read, add, store (see _cash_out).
+                in_accounts[cid] = in_accounts[cid] + fen
                 if stopped:
-                    held[cid] = held.get(cid, 0) + fen
+                    held[cid] = held[cid] + fen
         return in_accounts, held

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from fraudsim.model.cases import MINUTES_PER_DAY, Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.monitor import BinnedMonitor
@@ -51,7 +54,11 @@ class AccountState:
 
 @dataclass
 class RawRun:
-    """The state of a finished run, before it is turned into tables."""
+    """The state of a finished run, before it is turned into tables.
+
+    ``in_accounts`` and ``held`` are indexed by case id: the fen each case
+    still has in mule accounts at the end, and the part of it a stop holds.
+    """
 
     scenario: Scenario
     seed: int
@@ -59,8 +66,8 @@ class RawRun:
     end_min: float
     counts: ContactCounts
     cases: list[Case]
-    in_accounts: dict[int, int]
-    held: dict[int, int]
+    in_accounts: NDArray[np.int64]
+    held: NDArray[np.int64]
     monitors: list[BinnedMonitor]
     cashed_by_channel: dict[str, int]
     movements: int
@@ -229,8 +236,8 @@ def run_world(
         end_min=world.end_min,
         counts=world.counts,
         cases=cases,
-        in_accounts=in_accounts,
-        held=held,
+        in_accounts=np.array(in_accounts, dtype=np.int64),
+        held=np.array(held, dtype=np.int64),
         monitors=[p.monitor for p in pools] + [world.response.bank_monitor],
         cashed_by_channel=dict(zip(network.channel_names, network.cashed_by_channel, strict=True)),
         movements=network.movements,
