@@ -348,3 +348,22 @@ def test_the_collector_pause_nests_and_restores_the_collector() -> None:
         assert gc.isenabled()  # restored after a failure too
     finally:
         gc.enable()
+
+
+def test_a_finished_run_frees_its_retired_accounts_without_the_collector() -> None:
+    # Only the accounts still in a pool slot are left in the dropped world's
+    # reference cycles; the many opened and retired are freed at once.
+    scenario = busy(["mule_network.accounts_per_bank=2"])
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        with no_cyclic_gc():
+            run_world(scenario)
+        gc.collect()
+        left = sum(type(o).__name__ == "Account" for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    layers = len(scenario.mule_network.layers)
+    slots = layers * len(scenario.banks) * scenario.mule_network.accounts_per_bank
+    assert 0 < left <= slots

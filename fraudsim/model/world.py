@@ -248,6 +248,12 @@ def run_world(
     )
     if trace_case is not None:
         _money_tree(run, network, trace_case)
+    # The world is dropped on return. Its parts refer to one another (a
+    # handler is bound to its owner), so only the cyclic collector can free
+    # them, and it would first scan every account ever opened (a few
+    # million in a national year; the collection after a 100k-case run took
+    # half as long without them). Freed here, by reference counting.
+    network.accounts.clear()
     return run
 
 
