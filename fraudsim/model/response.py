@@ -21,11 +21,20 @@ from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.lots import trail_children, trail_has
 from fraudsim.model.monitor import BinnedMonitor
-from fraudsim.model.network import Logger, Network
+from fraudsim.model.network import Account, Logger, Network
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
+
+StopRequest = tuple[Case, Account, int, int]
+"""A stop-payment request: (case, account, its number, tracing depth).
+
+The account itself rides along, so that the bank's execution need not look
+it up again among the millions opened (a read far back in a long list);
+its number too, for the fund-flow inquiry that follows, which reads only
+the case's trail.
+"""
 
 
 def cross_region_delays(scenario: Scenario) -> list[list[float]]:
@@ -131,8 +140,8 @@ class Response:
         payments.on_paid = self._paid
         # Handlers bound once: a pending happening holds its handler, and a
         # compiled build would otherwise look each one up by name.
-        self._stop_handler: Callable[[tuple[Case, int, int]], None] = self._stop_executed
-        self._inquiry_handler: Callable[[tuple[Case, int, int]], None] = self._inquiry_answered
+        self._stop_handler: Callable[[StopRequest], None] = self._stop_executed
+        self._inquiry_handler: Callable[[StopRequest], None] = self._inquiry_answered
 
     # -- report and call ------------------------------------------------------
 
@@ -236,21 +245,21 @@ class Response:
         case.requested = append(requested, acct)  # the case's own buffer (see lots.NO_IDS)
         case.stop_requests += 1
         net = self.network
-        bank = net.accounts[acct].bank
+        account = net.accounts[acct]
+        bank = account.bank
         delay = net.stop_latency[bank].next() + self.xdelay[case.region][net.bank_region[bank]]
         self._bank_load(+1)
         self.bank_monitor.arrival(self.clock.now)
         if case.traced:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
         case.open_requests += 1
-        self.clock.after(delay, self._stop_handler, (case, acct, depth))
+        self.clock.after(delay, self._stop_handler, (case, account, acct, depth))
         return True
 
-    def _stop_executed(self, request: tuple[Case, int, int]) -> None:
-        case, acct, depth = request
+    def _stop_executed(self, request: StopRequest) -> None:
+        case, account, acct, depth = request
         self._bank_load(-1)
         net = self.network
-        account = net.accounts[acct]
         net.stop(account)
         now = self.clock.now
         if math.isnan(case.first_stop_min):
@@ -280,8 +289,8 @@ class Response:
             self.clock.after(delay, self._inquiry_handler, request)
         self._answered(case)
 
-    def _inquiry_answered(self, request: tuple[Case, int, int]) -> None:
-        case, acct, depth = request
+    def _inquiry_answered(self, request: StopRequest) -> None:
+        case, _, acct, depth = request
         self._bank_load(-1)
         for child in trail_children(case.trail, acct):
             # request_stop looks the child up among the case's requests itself
