@@ -1,30 +1,52 @@
-"""The national benchmark's helpers still work (CI does not run the benchmark itself).
+"""The national benchmark still works (CI does not run the full benchmark).
 
-The benchmark reads the clock's queue load from the run's stats and wraps
-``executors.run_job`` in its child processes; these tests fail if a refactor
-removes either.
+The benchmark (``benchmarks/bench_national.py``, its runs in
+``benchmarks/national_runs.py``) reads the clock's queue load from the
+run's stats and wraps ``executors.run_job`` in its child processes; these
+tests fail if a refactor removes either, and run the script end to end on
+a tiny run.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_national.py"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_national", PATH)
+    """The benchmark's runs (``national_runs``), loaded from their file."""
+    spec = importlib.util.spec_from_file_location(
+        "national_runs", BENCHMARKS / "national_runs.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_national"] = module
+    sys.modules["national_runs"] = module
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_national.py"), "--days", "0.02",
+         "--sizes", "20,40", "--drain-days", "0.2", "--repeats", "2",
+         "--memory-reps", "2", "--memory-days", "0.02", "--sweep-days", "0.02"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for part in ("engine: ", "wall time", "ratio model / bare", "time per case by size",
+                 "2 runs)", "fraudsim.simulate in a loop", "sweep runner, workers=1",
+                 "growth from run 2 to run 2", "median speed-up"):
+        assert part in out, part
+    assert out.count("speed-up x") == 3  # two timings and their median
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")

@@ -1,0 +1,255 @@
+"""The runs behind ``bench_national.py``: one replication, a bare heap loop, memory, sweeps.
+
+Each function measures one thing and returns numbers; the script
+(``benchmarks/bench_national.py``) runs them, most in a child process of
+their own so that peak memory is their own, and prints the table. See the
+script's docstring for what each figure means.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "national-year.toml"
+SCRIPT = Path(__file__).resolve().with_name("bench_national.py")
+"""The benchmark's script, which runs each measurement in a child process of its own."""
+CASES_PER_DAY = 1_000_000 / 365  # the scenario's design load
+MEMORY_SWEEP_GRID = {"response.analysts.triage": ["largest_first"]}  # one point: N replications
+"""Grid of the sweep-runner memory check: a single point, so the runs are its replications."""
+
+MemoryRow = tuple[int, int, float, float]
+"""One row of the memory check: (run, replication, current RSS MiB, peak RSS MiB)."""
+
+
+def current_rss_mib() -> float:
+    """Return this process's resident memory now, in MiB.
+
+    Read from ``/proc/self/statm`` (second field: resident pages) times the
+    page size; ``ru_maxrss`` is only the peak so far.
+    """
+    with open("/proc/self/statm") as f:
+        resident_pages = int(f.read().split()[1])
+    return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib() -> float:
+    """Return this process's peak resident memory so far, in MiB.
+
+    ``ru_maxrss`` (KiB on Linux), or the current resident memory if higher:
+    the kernel updates its counters a few pages at a time, so the two can
+    disagree by a fraction of a MiB.
+    """
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, current_rss_mib())
+
+
+def _overrides(days: float, drain_days: float | None = None) -> list[str]:
+    """Return the scenario overrides for a run of ``days`` (and a drain, if given)."""
+    out = [f"time.horizon_days={days}"]
+    if drain_days is not None:
+        out.append(f"time.drain_days={drain_days}")
+    return out
+
+
+def measure(days: float, drain_days: float | None = None) -> dict[str, Any]:
+    """Run one replication of ``days`` of the national year (in this process).
+
+    The queue's load (``mean_pending``, ``peak_pending``, ``mean_near``)
+    comes with the run's stats: the clock samples it at each of its hundred
+    steps (``Clock.queue_load``), so it is measured the same way whether
+    the model runs as Python or compiled.
+
+    Args:
+        days: Simulated days of contacts (``time.horizon_days``).
+        drain_days: ``time.drain_days`` of the run (default: the scenario's).
+
+    Returns:
+        The run's stats (cases, events, money movements, queue load ...),
+        its wall time and peak memory, and ``tenths_s``: the wall time of
+        each tenth of its simulated time (see :func:`tenths`).
+    """
+    from fraudsim import load_scenario, simulate
+
+    scenario = load_scenario(SCENARIO, _overrides(days, drain_days))
+    marks: list[float] = []
+    started = time.perf_counter()
+    result = simulate(scenario, progress=lambda minute: marks.append(time.perf_counter()))
+    wall = time.perf_counter() - started
+    return {
+        "days": days,
+        "wall_s": wall,
+        "peak_mib": peak_rss_mib(),
+        "tenths_s": tenths(started, marks),
+        **result.stats,
+    }
+
+
+def tenths(started: float, marks: list[float]) -> list[float]:
+    """Return the wall time of each tenth of a run's simulated time.
+
+    Args:
+        started: When the run started (``time.perf_counter``).
+        marks: When each of the clock's progress steps ended (a hundred,
+            evenly spaced in simulated time).
+
+    Returns:
+        Ten durations in seconds; the first includes building the world,
+        the last the drain. Empty unless there are a hundred marks.
+    """
+    if len(marks) != 100:
+        return []
+    ends = [marks[k] for k in range(9, 100, 10)]
+    return [b - a for a, b in zip([started, *ends[:-1]], ends, strict=True)]
+
+
+def _trivial_handler(payload: int) -> None:
+    """Do nothing: the bare loop's handler."""
+
+
+def bare_heapq_loop(n_events: int, pending: int = 1000) -> float:
+    """Return events per second of a minimal heapq event loop with a trivial handler.
+
+    The heap holds exactly ``pending`` entries ``(time, seq, payload)`` for
+    the whole run (float time, int sequence number, int payload; initially
+    spread over the next 7 time units). Each of the ``n_events`` events
+    pops the earliest entry, calls a module-level do-nothing function with
+    its payload, and pushes one new entry 1 to 7 time units later, so the
+    heap's size never changes. This is the model kernel's inner loop
+    (``heappop``, one handler call, ``heappush``) with every model cost
+    taken out: no five-field entries, no SimPy event check, no work in the
+    handler. Only the loop is timed, not building the heap.
+
+    Args:
+        n_events: Events to process (pops, handler calls and pushes).
+        pending: Entries kept in the heap (at least 1).
+
+    Returns:
+        Events per second.
+    """
+    pending = max(1, pending)
+    # Sorted by time, hence already a heap.
+    heap: list[tuple[float, int, int]] = [(i * 7.0 / pending, i, i) for i in range(pending)]
+    seq = pending
+    handler: Callable[[int], None] = _trivial_handler
+    pop, push = heapq.heappop, heapq.heappush
+    started = time.perf_counter()
+    for _ in range(n_events):
+        t, _, k = pop(heap)
+        handler(k)
+        seq += 1
+        push(heap, (t + 1.0 + (seq % 7), seq, k))
+    return n_events / (time.perf_counter() - started)
+
+
+def memory_by_replication(mode: str, reps: int, days: float) -> dict[str, Any]:
+    """Run ``reps`` replications in this process; record memory after each.
+
+    Each replication's result is discarded at once (no forced garbage
+    collection: what a sweep sees).
+
+    Args:
+        mode: ``"simulate"`` to call ``fraudsim.simulate(scenario,
+            replication=r)`` for r = 0 .. reps-1; ``"sweep"`` to run
+            ``fraudsim.sweep`` over one grid point with ``reps`` replications
+            and ``workers=1`` (jobs run in this process), recording after
+            each job by wrapping ``fraudsim.experiments.executors.run_job``
+            in this process.
+        reps: Replications to run.
+        days: Simulated days of contacts per replication.
+
+    Returns:
+        ``{"start": [current MiB, peak MiB] after loading the scenario,
+        "rows": [(run, replication, current MiB, peak MiB), ...]}``; no
+        rows in sweep mode if the runner no longer calls ``run_job`` there.
+    """
+    from fraudsim import load_scenario, simulate, sweep
+
+    scenario = load_scenario(SCENARIO, _overrides(days))
+    start = [current_rss_mib(), peak_rss_mib()]
+    rows: list[MemoryRow] = []
+    if mode == "simulate":
+        for r in range(reps):
+            simulate(scenario, replication=r)  # the result is dropped at once
+            rows.append((r + 1, r, current_rss_mib(), peak_rss_mib()))
+    else:
+        from fraudsim.experiments import executors
+        from fraudsim.experiments.jobs import Job, JobResult
+
+        original = executors.run_job  # type: ignore[attr-defined]
+
+        def recorded(job: Job) -> JobResult:
+            result = original(job)
+            rows.append((len(rows) + 1, job.replication, current_rss_mib(), peak_rss_mib()))
+            return result
+
+        executors.run_job = recorded  # type: ignore[attr-defined]
+        try:
+            sweep(scenario, MEMORY_SWEEP_GRID, replications=reps, workers=1)
+        finally:
+            executors.run_job = original  # type: ignore[attr-defined]
+    return {"start": start, "rows": rows}
+
+
+def scaling_runs(
+    sizes: list[int], repeats: int, drain_days: float | None
+) -> dict[int, list[dict[str, Any]]]:
+    """Run every size of the scaling table ``repeats`` times, in rounds; return the runs by size.
+
+    Each round runs every size once, so that a slow spell of the machine
+    (this one's timings drift by a tenth or more over minutes) falls on
+    all sizes alike rather than on whichever size ran during it.
+    """
+    by_size: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
+    for _ in range(repeats):
+        for n in sizes:
+            by_size[n].append(in_subprocess(n / CASES_PER_DAY, drain_days))
+    return by_size
+
+
+def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
+    """Return wall times of a 2-point sweep x replications with 1 and with 2 workers."""
+    from fraudsim import load_scenario, sweep
+
+    scenario = load_scenario(SCENARIO, _overrides(days))
+    grid = {"response.analysts.triage": ["fifo", "largest_first"]}
+    times = []
+    for workers in (1, 2):
+        started = time.perf_counter()
+        sweep(scenario, grid, replications=replications // 2, workers=workers)
+        times.append(time.perf_counter() - started)
+    return times[0], times[1]
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the run of median wall time (the lower middle one of an even count)."""
+    ranked = sorted(runs, key=lambda r: r["wall_s"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def run_child(args: list[str]) -> Any:
+    """Run the benchmark script with ``args`` in a new process; return its last line as JSON."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"child process {' '.join(args)} failed (exit {proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, Any]:
+    """Return :func:`measure` of ``days`` (and ``drain_days``) run in a new process."""
+    args = ["--child", str(days)]
+    if drain_days is not None:
+        args += ["--child-drain", str(drain_days)]
+    out: dict[str, Any] = run_child(args)
+    return out
