@@ -82,7 +82,7 @@ from national_runs import (
     measure,
     median_run,
     memory_by_replication,
-    run_child,
+    memory_in_subprocess,
     scaling_runs,
     sweep_speedup,
 )
@@ -90,9 +90,7 @@ from national_runs import (
 
 def print_memory(mode: str, reps: int, days: float) -> None:
     """Run the memory check ``mode`` in a new process and print its table."""
-    out = run_child(
-        ["--child-memory", mode, "--memory-reps", str(reps), "--memory-days", str(days)]
-    )
+    out = memory_in_subprocess(mode, reps, days)
     title = "fraudsim.simulate in a loop" if mode == "simulate" else "sweep runner, workers=1"
     print(f"  {title}")
     rows: list[MemoryRow] = [tuple(r) for r in out["rows"]]

@@ -253,3 +253,10 @@ def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, Any
         args += ["--child-drain", str(drain_days)]
     out: dict[str, Any] = run_child(args)
     return out
+
+
+def memory_in_subprocess(mode: str, reps: int, days: float) -> dict[str, Any]:
+    """Return :func:`memory_by_replication` of ``mode`` run in a new process."""
+    args = ["--child-memory", mode, "--memory-reps", str(reps), "--memory-days", str(days)]
+    out: dict[str, Any] = run_child(args)
+    return out
