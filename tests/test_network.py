@@ -227,6 +227,39 @@ def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() ->
     assert acct.frozen_by == BY_BANK
 
 
+
+def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer() -> None:
+    w = World(pooled())
+    first = w.l1()
+    w.net.credit(first, {0: 10})
+    label = w.net.label(first.id)
+    w.net.freeze(first, BY_POLICE)
+    second = w.l1()  # the slot's fresh account, same bank and layer
+    w.net.freeze(second, BY_BANK)
+    stand_in = w.net.accounts[first.id]
+    assert all(a is not first and a is not second for a in w.net.accounts)
+    assert w.net.accounts[second.id] is stand_in
+    assert (stand_in.bank, stand_in.layer) == (first.bank, first.layer)
+    assert stand_in.status == FROZEN and stand_in.lots is None
+    assert w.net.label(first.id) == label and w.net.held(first.id) == {}
+    assert w.net.n_accounts == 2 and w.net.balances() == ([0, 0, 0], [0, 0, 0])
+
+
+def test_a_stand_in_stays_frozen_when_stopped_and_is_one_per_layer() -> None:
+    w = World(pooled())
+    acct = w.l1()
+    w.net.credit(acct, {0: 10})
+    w.run(L1_DWELL + 0.01)
+    (l2,) = [a for a in w.net.accounts if a.lots]
+    w.net.freeze(acct, BY_POLICE)
+    w.net.freeze(l2, BY_POLICE)
+    top, second = w.net.accounts[acct.id], w.net.accounts[l2.id]
+    assert top is not second and (top.layer, second.layer) == (0, 1)
+    w.net.stop(top)  # as a stop request found in a trail would
+    assert top.status == FROZEN and top.stop_gen == 0
+    assert w.cases[0].frozen_police_fen == 10
+
+
 # -- retired accounts, routing, trails -------------------------------------------
 
 

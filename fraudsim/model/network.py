@@ -7,9 +7,10 @@ Money is held as lots, case id -> fen, divided exactly at each hop (see
 Each account is an :class:`~fraudsim.model.accounts.Account`, numbered in
 the order opened; the network keeps them in a list indexed by number (a
 national year opens millions, since a stopped account is replaced by a
-fresh one). An account forwards its whole balance one dwell time after
-the first credit since its last sweep; in the last layer the "forward" is
-a cash-out through a channel, after which the money is gone.
+fresh one), where a frozen one gives way to a shared stand-in. An account
+forwards its whole balance one dwell time after the first credit since its
+last sweep; in the last layer the "forward" is a cash-out through a
+channel, after which the money is gone.
 """
 
 from __future__ import annotations
@@ -85,11 +86,13 @@ class Network:
         self.freeze_prob = scenario.response.stop_payment.freeze_prob
         self.expiry_min = scenario.response.stop_payment.expiry_min
         self._samplers(scenario, streams)
-        # Every account opened, indexed by its number; per bank and layer a
-        # pool of accounts in use (a slot is None until first used, and
-        # again once its account is retired).
+        # Every account opened, indexed by its number (a frozen one by its
+        # stand-in); per bank and layer a pool of accounts in use (a slot is
+        # None until first used, and again once its account is retired).
         self.accounts: list[Account] = []
         self._pools: list[list[Account | None] | None] = [None] * (len(self.layers) * len(banks))
+        # Per bank and layer, the stand-in the list keeps for a frozen account (see _release).
+        self._frozen: list[Account | None] = [None] * (len(self.layers) * len(banks))
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
@@ -348,6 +351,25 @@ class Network:
         lots, account.lots = account.lots, None
         if lots:
             self._freeze_lots(lots, by, account, count_account=True)
+        self._release(account)
+
+    def _release(self, account: Account) -> None:
+        """Put a stand-in, shared by the frozen accounts of its bank and layer, in its list slot.
+
+        A freeze is final and leaves the account empty for good (money sent
+        later is frozen on arrival): what looks it up by number afterwards (a
+        stop request found in a trail, the balances at the end) reads only
+        its bank, layer, status and empty holding. Nine in ten of the
+        millions of accounts a national year opens end frozen; the list kept
+        them all (300 MiB, spread among the live ones) where now each is
+        freed once no pending happening holds it.
+        """
+        key = account.layer * self._n_banks + account.bank
+        stand_in = self._frozen[key]
+        if stand_in is None:
+            stand_in = self._frozen[key] = Account(-1, account.bank, account.layer, -1)
+            stand_in.status = FROZEN
+        self.accounts[account.id] = stand_in
 
     def _freeze_lots(
         self, lots: dict[int, int], by: int, account: Account, count_account: bool
