@@ -176,3 +176,23 @@ def test_the_collector_is_paused_while_the_case_table_is_made(
     assert seen == [False]
     assert gc.isenabled()
     assert result.cases.num_rows > 0
+
+
+def test_a_run_collects_only_the_young_generations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's world is young; a full collection would rescan the whole process too."""
+    import fraudsim.api as api
+
+    generations: list[int] = []
+
+    class Watched:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(gc, name)
+
+        def collect(self, generation: int = 2) -> int:
+            generations.append(generation)
+            return gc.collect(generation)
+
+    monkeypatch.setattr(api, "gc", Watched())
+    fraudsim.simulate(busy(), replication=0)
+    assert generations == [1]
+    assert not [o for o in gc.get_objects() if isinstance(o, Clock)]
