@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from librt.vecs import vec
+from mypy_extensions import i64
 
 from fraudsim.model.cases import NUMBER_FIELDS, STOPPERS, TIME_FIELDS, Case, case_rows
 
@@ -31,7 +33,7 @@ def busy_case() -> Case:
     case.last_pay_min, case.patrol_min = 61.0, 62.0
     case.next_i = 2
     case.paid_fen = 300
-    case.l1_accounts = [4, 5]
+    case.l1_accounts = vec[i64]([4, 5])
     case.cashed_out_fen, case.in_transit_fen = 120, 30
     case.frozen_police_fen, case.frozen_bank_fen = 90, 60
     for k, who in enumerate(STOPPERS):

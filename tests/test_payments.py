@@ -61,6 +61,14 @@ def test_a_victim_who_does_not_stop_herself_pays_everything() -> None:
     assert r["last_payment_min"] == FIRST + 20.0
 
 
+def test_each_payment_records_its_first_layer_account_in_order() -> None:
+    scenario = replay({**THREE, "realisation_min": 0.0, "self_stop": False, "reports": False})
+    run = run_world(scenario, trace_case=0)
+    (case,) = run.cases
+    paid_into = [int(e.account.split("#")[1]) for e in run.trace if e.event == "payment"]
+    assert list(case.l1_accounts) == paid_into and len(paid_into) == 3
+
+
 def test_the_report_comes_the_lag_after_realising() -> None:
     r = row(replay({"realisation_min": 5.0, "report_lag_min": 7.0}))
     assert r["realise_min"] == FIRST + 5.0

@@ -207,7 +207,10 @@ class Case:
         self.stop_requests = 0
         self.recall_open = False
         self.traced = False
-        self.l1_accounts: list[int] = []
+        # The first-layer account of each payment made, in order: a vec of
+        # machine ints (see below), where a list cost twice as much, an int
+        # object per id included.
+        self.l1_accounts: vec[i64] = NO_IDS
         # Flat lists of account ids, vec[i64] (see lots.trail_children): one
         # block of machine ints each, searched with plain loads. Until its
         # first id a case shares the empty NO_IDS (most cases are never
@@ -309,7 +312,7 @@ def case_rows(cases: list[Case]) -> tuple[vec[float], vec[i64]]:
 def append_times(out: vec[float], case: Case) -> vec[float]:
     """Return ``out`` with the case's times appended, one per name of :data:`TIME_FIELDS`."""
     out = append(out, case.contact_min)
-    out = append(out, case.plan_min[case.plan_lo] if case.l1_accounts else NAN)
+    out = append(out, case.plan_min[case.plan_lo] if len(case.l1_accounts) else NAN)
     out = append(out, case.last_pay_min)
     out = append(out, case.realise_min)
     out = append(out, case.report_min)

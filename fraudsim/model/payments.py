@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from librt.vecs import append
+
 from fraudsim.model.accounts import Account
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
@@ -85,7 +87,7 @@ class Payments:
         case.last_pay_min = now
         account = self.network.first_layer_account(case)
         acct = account.id
-        case.l1_accounts.append(acct)
+        case.l1_accounts = append(case.l1_accounts, acct)  # its own buffer (see lots.NO_IDS)
         if case.traced:
             self.log(case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
             self.network.edges.append((now, -1, acct, fen))
@@ -112,7 +114,7 @@ class Payments:
         self.network.credit(account, {case.id: fen})
 
     def _on_report(self, case: Case) -> None:
-        if not case.l1_accounts:
+        if len(case.l1_accounts) == 0:
             # Dissuaded before her first payment: she lost nothing and has
             # nothing to report.
             return
