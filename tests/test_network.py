@@ -75,6 +75,15 @@ def pooled(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
     return network_scenario(["mule_network.accounts_per_bank=1", *overrides], layers)
 
 
+def swept_to_l2(w: World) -> tuple[Account, Account]:
+    """Credit case 0's 10 fen to a first-layer account; return it and the account it swept to."""
+    l1 = w.l1()
+    w.net.credit(l1, {0: 10})
+    w.run(L1_DWELL + 0.01)
+    (l2,) = [a for a in w.net.accounts if a.lots]
+    return l1, l2
+
+
 # -- pooling and freezes ---------------------------------------------------------
 
 
@@ -247,10 +256,7 @@ def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer()
 
 def test_a_stand_in_stays_frozen_when_stopped_and_is_one_per_layer() -> None:
     w = World(pooled())
-    acct = w.l1()
-    w.net.credit(acct, {0: 10})
-    w.run(L1_DWELL + 0.01)
-    (l2,) = [a for a in w.net.accounts if a.lots]
+    acct, l2 = swept_to_l2(w)
     w.net.freeze(acct, BY_POLICE)
     w.net.freeze(l2, BY_POLICE)
     top, second = w.net.accounts[acct.id], w.net.accounts[l2.id]
@@ -279,10 +285,7 @@ def test_a_retired_account_is_not_picked_again(retire: str) -> None:
 
 def test_money_forwarded_after_a_freeze_goes_to_a_fresh_account() -> None:
     w = World(pooled())
-    acct = w.l1()
-    w.net.credit(acct, {0: 10})
-    w.run(L1_DWELL + 0.01)
-    (l2,) = [a for a in w.net.accounts if a.lots]
+    _, l2 = swept_to_l2(w)
     w.net.freeze(l2, BY_POLICE)
     w.net.credit(w.l1(), {1: 20})
     w.run(2 * L1_DWELL + 1)
