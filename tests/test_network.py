@@ -236,7 +236,6 @@ def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() ->
     assert acct.frozen_by == BY_BANK
 
 
-
 def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer() -> None:
     w = World(pooled())
     first = w.l1()
