@@ -40,6 +40,7 @@ from types import ModuleType
 COMPILED_MODULES = (
     "fraudsim.rng",
     "fraudsim.model.queueload",
+    "fraudsim.model.farqueue",
     "fraudsim.model.kernel",
     "fraudsim.model.monitor",
     "fraudsim.model.staff",

@@ -13,8 +13,9 @@ any time in a national run, most of them hours or days ahead (reports,
 later installments, stop-payment expiries), and a binary heap's cost grows
 with its size: at 100 thousand cases a pop cost three microseconds. So only
 happenings due in the current bucket of time (:data:`BUCKET_MIN` wide) are
-near; later ones wait, unsorted, in one list per bucket. A bucket is opened
-once everything near is done: its entries are sorted once, into the *run*,
+near; later ones wait, unsorted, in one list per bucket (the far queue,
+:mod:`fraudsim.model.farqueue`). A bucket is opened once everything near
+is done: its entries are sorted once, into the *run*,
 and what is scheduled into the open bucket afterwards goes to a small heap
 (SimPy's own queue). The next happening is the smaller of the run's next
 and the heap's top. Sorting beats heapifying here: ``list.sort`` compares
@@ -23,16 +24,9 @@ comparison goes through Python's generic tuple and float comparison (at
 1,500 entries, a heap pop made about 15 of them: a tenth of the whole run's
 instructions). Every entry keeps its time and priority; entries in the
 heap have ids in scheduling order, and entries of a bucket keep that order
-through a stable sort (see :data:`_FAR_ID`). A bucket is opened only once
-every earlier one is done, so the order is exactly that of a single heap.
-
-The far buckets of the next :data:`RING_BUCKETS` minutes are the slots of
-a ring, a list indexed by bucket number modulo its size: scheduling into
-one is a list index and an append. A dictionary of buckets cost a hash
-lookup per happening (a twelfth of the clock's instructions, probing past
-the entries of buckets already opened). Happenings further ahead (a stop
-expiring weeks later, or one scheduled at infinity) wait in a dictionary
-of overflow buckets, with a heap of their numbers.
+through a stable sort (see :data:`~fraudsim.model.farqueue.FAR_ID`). A
+bucket is opened only once every earlier one is done, so the order is
+exactly that of a single heap.
 
 The clock is still a ``simpy.Environment``: ordinary SimPy events and
 processes can share it (their entries have four fields, ours five, and
@@ -45,31 +39,19 @@ import heapq
 import math
 from collections.abc import Callable
 from itertools import count
-from operator import itemgetter
 from typing import Any, Final
 
 import simpy
 from simpy.core import EmptySchedule
 from simpy.events import NORMAL, EventPriority
 
+from fraudsim.model.farqueue import BUCKET_MIN, FAR_ID, RING_BUCKETS, Entry, FarQueue
 from fraudsim.model.queueload import QueueLoad
+
+__all__ = ["BUCKET_MIN", "RING_BUCKETS", "Clock", "Entry", "Handler"]
 
 Handler = Callable[[Any], None]
 """A handler, called with the payload it was scheduled with."""
-
-BUCKET_MIN: Final = 1.0
-"""Width of a bucket of the far queue in minutes. A power of two, so that
-``t / BUCKET_MIN`` is exact and a bucket's end is an exact float: an entry
-is near (in the open bucket) exactly when its time is before that bucket's end.
-
-Narrow, because sorting a bucket is cheap and the heap is not: the fewer
-happenings are scheduled into the open bucket (a bank's answer within the
-minute, say), the fewer go through the heap. Counted in instructions over
-a three-day run of the national year (compiled, set-up included), one
-minute took 1.0% fewer than four minutes and 5.1% fewer than sixty-four."""
-
-RING_BUCKETS: Final = 1 << 14
-"""Far buckets kept in the ring: about eleven days ahead of the open bucket."""
 
 _HANDLER_PRIORITY: Final = int(NORMAL)
 """SimPy's NORMAL priority, which handler calls share, as a constant a compiled build inlines."""
@@ -77,48 +59,27 @@ _HANDLER_PRIORITY: Final = int(NORMAL)
 RUN_STEPS: Final = 100
 """Steps of :meth:`Clock.run_to`: progress reports and queue-load samples."""
 
-_NEVER: Final = 1 << 62
-"""Bucket of happenings scheduled at infinite time (after every other one)."""
-
-Entry = tuple[Any, ...]
-"""A queue entry: (time, priority, id, handler, payload) or SimPy's (time, priority, id, event)."""
-
 # The heap functions as final names: a compiled build keeps them in C
 # statics, where an imported name is looked up in the module's dict at
 # every call.
 _heappush: Final = heapq.heappush
 _heappop: Final = heapq.heappop
 
-_FAR_ID: Final = 0
-"""The id of every entry that waits in a far bucket.
-
-Ids only break ties of time and priority, and a far entry needs none:
-a bucket is sorted stably, so its entries of equal time and priority stay
-in scheduling order, and all of them were scheduled before the bucket
-opened, that is before every entry of the heap (which only takes entries
-scheduled into the open bucket, and is empty when the next one opens).
-Heap entries have ids from 1 up, so a far entry compares before a heap
-entry of equal time and priority, as it would with SimPy's own ids. A
-small int is shared, where an id of its own was an int object made, kept
-for hours and freed for each of tens of millions of happenings."""
-
 # The two as ready-made objects for the entries: a compiled build boxes an
 # int constant each time it puts one in a tuple, where an object is only
 # referenced.
 _HANDLER_PRIORITY_OBJ: Final[object] = _HANDLER_PRIORITY
-_FAR_ID_OBJ: Final[object] = _FAR_ID
-
-_entry_time = itemgetter(0)
-"""The time of a queue entry: the sort key of a bucket whose entries share one priority."""
-
-_entry_time_priority = itemgetter(0, 1)
-"""The time and priority of a queue entry: the sort key of a bucket holding several priorities."""
+_FAR_ID_OBJ: Final[object] = FAR_ID
 
 
 class Clock(simpy.Environment):
     """The simulation's SimPy environment, with handler scheduling.
 
     Time is in simulated minutes.
+
+    Args:
+        ring_buckets: Buckets in the far queue's ring (a power of two; see
+            :class:`~fraudsim.model.farqueue.FarQueue`).
 
     Attributes:
         events_processed: Happenings (handler calls and SimPy events) run so far.
@@ -132,37 +93,21 @@ class Clock(simpy.Environment):
     _eid: count[int]  # set by SimPy, unused: ids come from _seq (see after)
 
     def __init__(self, ring_buckets: int = RING_BUCKETS) -> None:
-        if ring_buckets < 1 or ring_buckets & (ring_buckets - 1):
-            raise ValueError(f"ring_buckets must be a power of two, not {ring_buckets}")
         super().__init__()
         self.events_processed = 0
-        # The id of the next entry pushed on the heap (see _FAR_ID), in
+        # The id of the next entry pushed on the heap (see FAR_ID), in
         # scheduling order. An int field, not SimPy's itertools.count: a
         # compiled build increments it in place, where next() on the counter
         # is a call through the builtins.
-        self._seq = _FAR_ID + 1
+        self._seq = FAR_ID + 1
         # Everything due before _near_end is near: the run (the open bucket's
         # entries, sorted descending so that the next one is last) and the
         # heap, SimPy's own queue (entries scheduled into the open bucket).
+        # Later entries wait in the far queue.
         self._heap: list[Entry] = self._queue
         self._run: list[Entry] = []
         self._near_end = BUCKET_MIN
-        # Later entries, unsorted, by bucket. The ring holds the buckets
-        # after the open one up to _ring_end (bucket b in slot b & _ring_mask:
-        # the window is one ring long, so no two of its buckets share a
-        # slot); later ones are overflow buckets, number -> entries, with a
-        # heap of their numbers. The open bucket is _open_bucket.
-        self._ring: list[list[Entry] | None] = [None] * ring_buckets
-        self._ring_mask = ring_buckets - 1
-        self._open_bucket = 0
-        self._ring_end = ring_buckets + 1
-        self._ring_count = 0  # entries in the ring
-        self._far: dict[int, list[Entry]] = {}
-        self._far_keys: list[int] = []
-        # Far buckets holding a SimPy event of a priority other than the
-        # handlers' (see _refill): none in the model's own runs.
-        self._mixed: set[int] = set()
-        self._far_count = 0  # entries in the ring and the overflow buckets
+        self._far = FarQueue(ring_buckets)
         # Queue-load samples of run_to (see queue_load).
         self._load = QueueLoad()
 
@@ -174,7 +119,7 @@ class Clock(simpy.Environment):
     @property
     def pending(self) -> int:
         """Return the number of happenings scheduled and not yet run."""
-        return self.near + self._far_count
+        return self.near + self._far.count
 
     @property
     def near(self) -> int:
@@ -189,7 +134,7 @@ class Clock(simpy.Environment):
             self._seq = eid + 1
             _heappush(self._heap, (t, _HANDLER_PRIORITY_OBJ, eid, handler, payload))
         else:
-            self._push_far(t, (t, _HANDLER_PRIORITY_OBJ, _FAR_ID_OBJ, handler, payload))
+            self._far.push(t, (t, _HANDLER_PRIORITY_OBJ, _FAR_ID_OBJ, handler, payload))
 
     def at(self, time_min: float, handler: Handler, payload: Any) -> None:
         """Call ``handler(payload)`` at absolute time ``time_min`` (not before now)."""
@@ -207,90 +152,18 @@ class Clock(simpy.Environment):
             self._seq = eid + 1
             _heappush(self._heap, (t, priority, eid, event))
         else:
-            b = self._push_far(t, (t, priority, _FAR_ID_OBJ, event))
+            b = self._far.push(t, (t, priority, _FAR_ID_OBJ, event))
             if priority != _HANDLER_PRIORITY:
-                self._mixed.add(b)
-
-    def _push_far(self, t: float, entry: Entry) -> int:
-        """Put ``entry``, due at ``t`` (its time, passed unboxed), in its far bucket.
-
-        Returns:
-            The bucket's number.
-        """
-        if t != t:
-            raise ValueError(f"cannot schedule {entry[3]!r} at time NaN")
-        b = int(t / BUCKET_MIN) if t < math.inf else _NEVER  # math.inf: a constant when compiled
-        self._far_count += 1
-        if b < self._ring_end:
-            self._ring_count += 1
-            slot = b & self._ring_mask
-            in_ring = self._ring[slot]
-            if in_ring is None:
-                self._ring[slot] = [entry]
-            else:
-                in_ring.append(entry)
-            return b
-        bucket = self._far.get(b)
-        if bucket is None:
-            self._far[b] = [entry]
-            _heappush(self._far_keys, b)
-        else:
-            bucket.append(entry)
-        return b
+                self._far.mark_mixed(b)
 
     def _refill(self) -> bool:
-        """Open the next bucket once nothing near is left; False if no bucket is left."""
-        if not self._far_count:
-            return False
-        keys = self._far_keys
-        # The next bucket: the ring's first one in use, unless an overflow
-        # bucket comes first (one scheduled when it was beyond the ring).
-        last = keys[0] if keys else _NEVER
-        b = self._open_bucket + 1
-        run: list[Entry] | None = None
-        if self._ring_count:
-            ring, mask = self._ring, self._ring_mask
-            while b < last and ring[b & mask] is None:
-                b += 1
-            if b <= last:
-                run = ring[b & mask]
-                ring[b & mask] = None
+        """Open the next far bucket once nothing near is left; False if no bucket is left."""
+        run = self._far.open_next()
         if run is None:
-            b = _heappop(keys)
-            run = self._far.pop(b)
-        else:
-            self._ring_count -= len(run)
-            if b == last:  # the same bucket in the ring and the overflow
-                _heappop(keys)
-                # The overflow's entries were scheduled first: they go first.
-                overflow = self._far.pop(b)
-                overflow.extend(run)
-                run = overflow
-        self._far_count -= len(run)
-        self._sort_run(run, b)
+            return False
         self._run = run
-        self._open_bucket = b
-        self._ring_end = b + 1 + len(self._ring)
-        self._near_end = (b + 1) * BUCKET_MIN
+        self._near_end = (self._far.open_bucket + 1) * BUCKET_MIN
         return True
-
-    def _sort_run(self, run: list[Entry], b: int) -> None:
-        """Sort a bucket's entries by time and priority, then scheduling order, last first.
-
-        A bucket's entries are in scheduling order (their ids are all
-        :data:`_FAR_ID`). A stable sort on time (and priority, when the
-        bucket holds several) keeps entries of equal keys in that order:
-        reversed first, so that they end up last first too. Comparing the
-        times as a list of floats costs a third of comparing tuples, each
-        of which starts by testing the times for equality through Python's
-        generic comparison.
-        """
-        run.reverse()
-        if self._mixed and b in self._mixed:
-            self._mixed.discard(b)
-            run.sort(key=_entry_time_priority, reverse=True)
-        else:
-            run.sort(key=_entry_time, reverse=True)
 
     def _next(self) -> Entry | None:
         """Return the next happening without removing it (None if nothing is left)."""
