@@ -5,12 +5,13 @@ Money is held as lots, case id -> fen, divided exactly at each hop (see
 (:mod:`fraudsim.model.routing`).
 
 Each account is an :class:`~fraudsim.model.accounts.Account`, numbered in
-the order opened; the network keeps them in a list indexed by number (a
-national year opens millions, since a stopped account is replaced by a
-fresh one), where a frozen one gives way to a shared stand-in. An account
-forwards its whole balance one dwell time after the first credit since its
-last sweep; in the last layer the "forward" is a cash-out through a
-channel, after which the money is gone.
+the order opened; the network's :class:`~fraudsim.model.accounts.AccountBook`
+keeps them in a list indexed by number (a national year opens millions,
+since a stopped account is replaced by a fresh one), where a frozen one
+gives way to a shared stand-in, and keeps the pools of accounts in use.
+An account forwards its whole balance one dwell time after the first
+credit since its last sweep; in the last layer the "forward" is a cash-out
+through a channel, after which the money is gone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from typing import Any
 
 from librt.vecs import append, extend
 
-from fraudsim.model.accounts import ACTIVE, BY_BANK, BY_POLICE, FROZEN, STOPPED, Account
+from fraudsim.model.accounts import (
+    ACTIVE,
+    BY_BANK,
+    BY_POLICE,
+    FROZEN,
+    STOPPED,
+    Account,
+    AccountBook,
+)
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.lots import NO_IDS, parts_of, split_lots
@@ -86,13 +95,10 @@ class Network:
         self.freeze_prob = scenario.response.stop_payment.freeze_prob
         self.expiry_min = scenario.response.stop_payment.expiry_min
         self._samplers(scenario, streams)
-        # Every account opened, indexed by its number (a frozen one by its
-        # stand-in); per bank and layer a pool of accounts in use (a slot is
-        # None until first used, and again once its account is retired).
-        self.accounts: list[Account] = []
-        self._pools: list[list[Account | None] | None] = [None] * (len(self.layers) * len(banks))
-        # Per bank and layer, the stand-in the list keeps for a frozen account (see _release).
-        self._frozen: list[Account | None] = [None] * (len(self.layers) * len(banks))
+        # Every account opened and the pools in use. The book's list, also
+        # as a field here: stop requests look accounts up by number.
+        self.book = AccountBook(len(self.layers), len(banks), self.per_bank)
+        self.accounts = self.book.accounts
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
@@ -146,15 +152,10 @@ class Network:
 
     def _account(self, layer: int, bank: int) -> Account:
         """Pick (opening on first use) one of the bank's mule accounts in a layer."""
-        key = layer * self._n_banks + bank
-        pool = self._pools[key]
-        if pool is None:
-            pool = self._pools[key] = [None] * self.per_bank
         slot = int(self.u_route.next() * self.per_bank)
-        account = pool[slot]
+        account = self.book.in_slot(layer, bank, slot)
         if account is None:
-            account = pool[slot] = Account(len(self.accounts), bank, layer, slot)
-            self.accounts.append(account)
+            account = self.book.open(layer, bank, slot)
             self._maybe_risk_freeze(account)
         return account
 
@@ -163,16 +164,6 @@ class Network:
         bank = account.bank
         if self.u_risk.next() < self.risk_prob[bank]:
             self.clock.after(self.risk_detect[bank].next(), self._on_risk_freeze, account)
-
-    def _burn(self, account: Account) -> None:
-        """Retire a stopped or frozen account: fraudsters route new money elsewhere.
-
-        Its slot in the pool gets a fresh account on next use. Money already
-        sent to the burned account still arrives there (and is held).
-        """
-        pool = self._pools[account.layer * self._n_banks + account.bank]
-        if pool is not None and pool[account.slot] is account:
-            pool[account.slot] = None
 
     def first_layer_account(self, case: Case) -> Account:
         """Choose the first-level mule account a victim's payment goes to."""
@@ -316,7 +307,7 @@ class Network:
         if account.status != ACTIVE:
             return
         account.status = STOPPED
-        self._burn(account)
+        self.book.retire(account)
         gen = account.stop_gen + 1
         account.stop_gen = gen
         if self.u_freeze.next() < self.freeze_prob:
@@ -346,30 +337,12 @@ class Network:
     def freeze(self, account: Account, by: int) -> None:
         """Freeze an account: every lot in it goes back to its victim as frozen."""
         account.status = FROZEN
-        self._burn(account)
+        self.book.retire(account)
         account.frozen_by = by
         lots, account.lots = account.lots, None
         if lots:
             self._freeze_lots(lots, by, account, count_account=True)
-        self._release(account)
-
-    def _release(self, account: Account) -> None:
-        """Put a stand-in, shared by the frozen accounts of its bank and layer, in its list slot.
-
-        A freeze is final and leaves the account empty for good (money sent
-        later is frozen on arrival): what looks it up by number afterwards (a
-        stop request found in a trail, the balances at the end) reads only
-        its bank, layer, status and empty holding. Nine in ten of the
-        millions of accounts a national year opens end frozen; the list kept
-        them all (300 MiB, spread among the live ones) where now each is
-        freed once no pending happening holds it.
-        """
-        key = account.layer * self._n_banks + account.bank
-        stand_in = self._frozen[key]
-        if stand_in is None:
-            stand_in = self._frozen[key] = Account(-1, account.bank, account.layer, -1)
-            stand_in.status = FROZEN
-        self.accounts[account.id] = stand_in
+        self.book.release(account)
 
     def _freeze_lots(
         self, lots: dict[int, int], by: int, account: Account, count_account: bool
