@@ -13,7 +13,10 @@ Prints the figures quoted for the engine's speed (one core):
 * a bare heapq event loop over the same number of events, twice: with 1000
   pending entries, and with as many pending entries as the model's mean
   queue (heapq's cost grows with the heap's size); and the model's speed as
-  a ratio of each;
+  a ratio of each. Beside each, the same loop run through the model's own
+  event kernel (``fraudsim.model.kernel.Clock``, with a trivial handler
+  that schedules the next happening): its speed against the bare loop's is
+  the kernel's cost, and the model's against it the model's own work;
 * a scaling table from 10 thousand to 1 million cases (``--sizes``): wall
   time, time per case and its ratio to the first size, events per case,
   time per event, mean pending happenings and peak memory. Growth in time
@@ -78,6 +81,7 @@ from typing import Any
 from national_runs import (
     MemoryRow,
     bare_heapq_loop,
+    clock_loop,
     in_subprocess,
     measure,
     median_run,
@@ -149,6 +153,10 @@ def print_year(days: float) -> None:
         bare = bare_heapq_loop(int(m["events"]), pending)
         print(f"  bare heapq loop      {bare:10,.0f} events per s   ({pending:,} pending{note})")
         print(f"    ratio model / bare {model_rate / bare:10.2f}")
+        kernel = clock_loop(int(m["events"]), pending)
+        print(f"  clock loop           {kernel:10,.0f} events per s   (the same, model's clock)")
+        print(f"    ratio clock / bare {kernel / bare:10.2f}")
+        print(f"    ratio model / clock{model_rate / kernel:10.2f}")
 
 
 def print_scaling(sizes: list[int], repeats: int, drain_days: float | None) -> None:

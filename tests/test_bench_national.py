@@ -10,6 +10,7 @@ a tiny run.
 from __future__ import annotations
 
 import importlib.util
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,8 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for part in ("engine: ", "wall time", "ratio model / bare", "time per case by size",
+    for part in ("engine: ", "wall time", "ratio model / bare", "ratio clock / bare",
+                 "ratio model / clock", "time per case by size",
                  "2 runs)", "fraudsim.simulate in a loop", "sweep runner, workers=1",
                  "growth from run 2 to run 2", "median speed-up"):
         assert part in out, part
@@ -58,6 +60,11 @@ def test_rss_is_read(bench: ModuleType) -> None:
 @pytest.mark.parametrize("pending", [1, 1000, 50_000])
 def test_bare_loop_runs_any_heap_size(bench: ModuleType, pending: int) -> None:
     assert bench.bare_heapq_loop(2000, pending) > 0
+
+
+@pytest.mark.parametrize("pending", [1, 1000, 50_000])
+def test_clock_loop_runs_any_queue_size(bench: ModuleType, pending: int) -> None:
+    assert 0 < bench.clock_loop(2000, pending) < math.inf
 
 
 def test_measure_reports_the_queue_load_and_the_tenths(bench: ModuleType) -> None:
