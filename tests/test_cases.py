@@ -79,6 +79,17 @@ def test_a_record_holds_every_field_in_order() -> None:
     assert values["prevented_recall_fen"] == 6 and values["stop_requests"] == 4
 
 
+def test_what_remains_is_the_plan_after_the_payments_made_within_the_cases_share() -> None:
+    # Plan arrays shared with other cases: this one's are items 1 to 3.
+    case = Case(0, 0, 0, 0.0, [9, 100, 200, 300, 4000], [0.0, 1.0, 2.0, 3.0, 4.0], 10.0,
+                plan_lo=1, n_pay=3)
+    left = []
+    for i in range(4):
+        case.next_i = i
+        left.append(case.remaining_fen())
+    assert left == [600, 500, 300, 0] and case.exposed_fen == 600
+
+
 def test_a_case_that_never_paid_records_no_first_payment() -> None:
     case = Case(0, 0, 0, 0.0, [100], [3.0], 10.0)
     values = record(case)

@@ -252,7 +252,7 @@ class Case:
     def exposed_fen(self) -> int:
         """Return the planned exposure: the sum of the planned installments."""
         lo = self.plan_lo
-        return sum(self.plan_fen[lo : lo + self.n_pay])
+        return _sum_fen(self.plan_fen, lo, lo + self.n_pay)
 
     @property
     def first_pay_min(self) -> float:
@@ -277,7 +277,7 @@ class Case:
     def remaining_fen(self) -> int:
         """Return the planned payments not yet made."""
         lo = self.plan_lo
-        return sum(self.plan_fen[lo + self.next_i : lo + self.n_pay])
+        return _sum_fen(self.plan_fen, lo + self.next_i, lo + self.n_pay)
 
     # One case's row, for reading a case by hand; the case table reads
     # many cases at once through case_rows, which writes the same values.
@@ -289,6 +289,19 @@ class Case:
     def numbers(self) -> tuple[int, ...]:
         """Return the case's ids, counts and amounts, one per name of :data:`NUMBER_FIELDS`."""
         return tuple(append_numbers(vec[i64](), self))
+
+
+def _sum_fen(fen: array[int], lo: int, hi: int) -> int:
+    """Return ``sum(fen[lo:hi])``, in a loop.
+
+    A slice of an array is a new array, and a compiled build calls ``sum``
+    through the builtins; a case has a handful of installments, and halting
+    one (at every hold, patrol or dissuasion) asks what is left.
+    """
+    total = 0
+    for i in range(lo, hi):
+        total += fen[i]
+    return total
 
 
 def case_rows(cases: list[Case]) -> tuple[vec[float], vec[i64]]:
