@@ -24,6 +24,13 @@ Prints the figures quoted for the engine's speed (one core):
   runs cut late reporters off at the horizon, so they do less per case) or
   from slower events (time per event). ``--drain-days`` sets the drain of
   every run of the table;
+* time per event in windows of one run of the year (``--phases``: five
+  days from day 0 and from day 100 by default), each window timed in
+  ``--repeats`` runs of their own: the first days, before reports,
+  stop-payments and tracing have built up to their steady load, against
+  days of the steady load. A short run (the scaling table's 10 thousand
+  cases) is all first days, so part of the growth of time per case with
+  the run's size shows here within one run;
 * memory across the replications of a sweep (``--memory-reps`` runs of
   ``--memory-days`` each, in one process): current and peak resident memory
   after each replication, run through ``fraudsim.simulate`` in a loop and
@@ -48,6 +55,8 @@ Flags:
 * ``--drain-days X``: override ``time.drain_days`` in every run of the
   scaling table (default: the scenario's own). A longer drain lets every
   case of a short run play out, so per-case work is the same at every size.
+* ``--phases D,D,...``: first days of the windows of one run ('0,100';
+  '' to skip); ``--phase-length D``: days each lasts (5).
 * ``--memory-reps N``: replications of the memory check (8; 0 to skip).
 * ``--memory-days D``: simulated days of contacts per replication of the
   memory check (0.365).
@@ -87,6 +96,8 @@ from national_runs import (
     median_run,
     memory_by_replication,
     memory_in_subprocess,
+    phase_windows,
+    phases_in_subprocess,
     scaling_runs,
     sweep_speedup,
 )
@@ -184,6 +195,27 @@ def print_scaling(sizes: list[int], repeats: int, drain_days: float | None) -> N
         )
 
 
+def print_phases(starts: list[float], length: float, repeats: int, days: float) -> None:
+    """Time the windows of one run ``repeats`` times, each in a new process; print them."""
+    print(f"\ntime per event by window of one run ({length:g} days each, {repeats} runs)")
+    print(f"  {'from day':>8}  {'events':>9}  {'us/event':>8}  {'x':>5}  {'pending':>9}")
+    runs = [phases_in_subprocess(starts, length, days) for _ in range(repeats)]
+    base = None
+    for k, start in enumerate(starts):
+        windows = [run[k] for run in runs]
+        per_event = sorted(w["wall_s"] / w["events"] * 1e6 for w in windows if w["events"])
+        if not per_event:
+            print(f"  {start:8g}  {0:9,}  (no events)")
+            continue
+        mid = statistics.median(per_event)
+        base = base or mid
+        spread = f"  ({per_event[0]:.2f} to {per_event[-1]:.2f})" if len(per_event) > 1 else ""
+        print(
+            f"  {start:8g}  {windows[0]['events']:9,.0f}  {mid:8.2f}  {mid / base:5.2f}  "
+            f"{windows[0]['pending']:9,.0f}{spread}"
+        )
+
+
 def print_memory_checks(reps: int, days: float) -> None:
     """Print resident memory over ``reps`` replications, through simulate and the sweep runner."""
     print(
@@ -227,6 +259,12 @@ def parser() -> argparse.ArgumentParser:
         "the same at every size",
     )
     p.add_argument(
+        "--phases",
+        default="0,100",
+        help="first days of the windows of one run, in increasing order ('' to skip)",
+    )
+    p.add_argument("--phase-length", type=float, default=5.0, help="days each window lasts")
+    p.add_argument(
         "--memory-reps",
         type=int,
         default=8,
@@ -254,6 +292,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--child", type=float, help=argparse.SUPPRESS)
     p.add_argument("--child-drain", type=float, help=argparse.SUPPRESS)
     p.add_argument("--child-memory", choices=["simulate", "sweep"], help=argparse.SUPPRESS)
+    p.add_argument("--child-phases", help=argparse.SUPPRESS)
     return p
 
 
@@ -266,6 +305,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.child is not None:
         print(json.dumps(measure(args.child, args.child_drain)))
         return
+    if args.child_phases is not None:
+        starts = [float(x) for x in args.child_phases.split(",")]
+        print(json.dumps(phase_windows(starts, args.phase_length, args.days)))
+        return
     if args.child_memory is not None:
         out: Any = memory_by_replication(args.child_memory, args.memory_reps, args.memory_days)
         print(json.dumps(out))
@@ -274,6 +317,11 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(x) for x in args.sizes.split(",") if x]
     if sizes:
         print_scaling(sizes, args.repeats, args.drain_days)
+    starts = [float(x) for x in args.phases.split(",") if x]
+    if starts:
+        if starts != sorted(starts) or args.phase_length <= 0:
+            p.error("--phases must increase and --phase-length be positive")
+        print_phases(starts, args.phase_length, args.repeats, args.days)
     if args.memory_reps > 0:
         print_memory_checks(args.memory_reps, args.memory_days)
     if args.sweep_days > 0:

@@ -93,6 +93,42 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, Any]:
     }
 
 
+def phase_windows(starts: list[float], length: float, days: float) -> list[dict[str, float]]:
+    """Time windows of one run of ``days``: the events and wall time of each.
+
+    The world is built and its clock run (in this process) to the start of
+    each window, then through ``length`` days, timed. Comparing a window of
+    the first days with one of the steady load shows how much of the
+    growth in time per case with the run's size comes within one run, as
+    the load builds up (see the script's docstring).
+
+    Args:
+        starts: Day each window starts (in increasing order).
+        length: Days each window lasts.
+        days: Simulated days of contacts of the run (``time.horizon_days``).
+
+    Returns:
+        Per window: ``start`` (day), ``events``, ``wall_s`` and ``pending``
+        (happenings pending at its end).
+    """
+    from fraudsim import load_scenario
+    from fraudsim.model.world import build_world, no_cyclic_gc
+
+    scenario = load_scenario(SCENARIO, _overrides(days))
+    out: list[dict[str, float]] = []
+    with no_cyclic_gc():
+        clock = build_world(scenario).clock
+        for start in starts:
+            if start * 1440 > clock.now:
+                clock.run_to(start * 1440)
+            done, started = clock.events_processed, time.perf_counter()
+            clock.run_to((start + length) * 1440)
+            wall = time.perf_counter() - started
+            events = clock.events_processed - done
+            out.append({"start": start, "events": events, "wall_s": wall, "pending": clock.pending})
+    return out
+
+
 def tenths(started: float, marks: list[float]) -> list[float]:
     """Return the wall time of each tenth of a run's simulated time.
 
@@ -290,6 +326,13 @@ def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, Any
     if drain_days is not None:
         args += ["--child-drain", str(drain_days)]
     out: dict[str, Any] = run_child(args)
+    return out
+
+
+def phases_in_subprocess(starts: list[float], length: float, days: float) -> list[dict[str, float]]:
+    """Return :func:`phase_windows` run in a new process."""
+    args = ["--child-phases", ",".join(map(str, starts)), "--phase-length", str(length)]
+    out: list[dict[str, float]] = run_child([*args, "--days", str(days)])
     return out
 
 

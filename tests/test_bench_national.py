@@ -38,7 +38,8 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_national.py"), "--days", "0.02",
          "--sizes", "20,40", "--drain-days", "0.2", "--repeats", "2",
-         "--memory-reps", "2", "--memory-days", "0.02", "--sweep-days", "0.02"],
+         "--memory-reps", "2", "--memory-days", "0.02", "--sweep-days", "0.02",
+         "--phases", "0,0.01", "--phase-length", "0.01"],
         capture_output=True, text=True, check=False, timeout=600,
     )
     assert done.returncode == 0, done.stderr
@@ -46,7 +47,8 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
     for part in ("engine: ", "wall time", "ratio model / bare", "ratio clock / bare",
                  "ratio model / clock", "time per case by size",
                  "2 runs)", "fraudsim.simulate in a loop", "sweep runner, workers=1",
-                 "growth from run 2 to run 2", "median speed-up"):
+                 "growth from run 2 to run 2", "median speed-up",
+                 "time per event by window of one run"):
         assert part in out, part
     assert out.count("speed-up x") == 3  # two timings and their median
 
@@ -111,3 +113,16 @@ def test_scaling_runs_every_size_once_per_round(
     assert calls == [(d, 7.0) for d in days] * 3  # rounds, not one size after another
     assert [r["call"] for r in by_size[10]] == [1.0, 3.0, 5.0]
     assert [r["call"] for r in by_size[20]] == [2.0, 4.0, 6.0]
+
+
+def test_phase_windows_count_every_event_of_their_days_once(bench: ModuleType) -> None:
+    from fraudsim import load_scenario
+    from fraudsim.model.world import build_world
+
+    windows = bench.phase_windows([0.0, 0.01], 0.01, 0.02)
+    assert [w["start"] for w in windows] == [0.0, 0.01]
+    assert all(w["events"] > 0 and w["wall_s"] > 0 for w in windows)
+    clock = build_world(load_scenario(bench.SCENARIO, ["time.horizon_days=0.02"])).clock
+    clock.run_to(0.02 * 1440)
+    assert sum(w["events"] for w in windows) == clock.events_processed
+    assert windows[-1]["pending"] == clock.pending
