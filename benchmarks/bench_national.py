@@ -90,6 +90,7 @@ from typing import Any
 from national_runs import (
     MemoryRow,
     bare_heapq_loop,
+    check_windows,
     clock_loop,
     in_subprocess,
     measure,
@@ -302,6 +303,11 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be at least 1")
+    try:
+        starts = [float(x) for x in args.phases.split(",") if x]
+        check_windows(starts, args.phase_length)
+    except ValueError as err:
+        p.error(f"--phases {args.phases!r}, --phase-length {args.phase_length:g}: {err}")
     if args.child is not None:
         print(json.dumps(measure(args.child, args.child_drain)))
         return
@@ -317,10 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(x) for x in args.sizes.split(",") if x]
     if sizes:
         print_scaling(sizes, args.repeats, args.drain_days)
-    starts = [float(x) for x in args.phases.split(",") if x]
     if starts:
-        if starts != sorted(starts) or args.phase_length <= 0:
-            p.error("--phases must increase and --phase-length be positive")
         print_phases(starts, args.phase_length, args.repeats, args.days)
     if args.memory_reps > 0:
         print_memory_checks(args.memory_reps, args.memory_days)

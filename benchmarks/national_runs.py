@@ -9,6 +9,7 @@ script's docstring for what each figure means.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import os
 import resource
@@ -93,6 +94,20 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, Any]:
     }
 
 
+def check_windows(starts: list[float], length: float) -> None:
+    """Check the windows of :func:`phase_windows`: positive length, in order, none overlapping.
+
+    Raises:
+        ValueError: If they are not.
+    """
+    if not length > 0:
+        raise ValueError("a window must last more than 0 days")
+    if any(a < 0 for a in starts):
+        raise ValueError("a window cannot start before day 0")
+    if any(b < a + length for a, b in itertools.pairwise(starts)):
+        raise ValueError("windows must start in increasing order, each after the last one ends")
+
+
 def phase_windows(starts: list[float], length: float, days: float) -> list[dict[str, float]]:
     """Time windows of one run of ``days``: the events and wall time of each.
 
@@ -110,7 +125,11 @@ def phase_windows(starts: list[float], length: float, days: float) -> list[dict[
     Returns:
         Per window: ``start`` (day), ``events``, ``wall_s`` and ``pending``
         (happenings pending at its end).
+
+    Raises:
+        ValueError: If the windows are not as :func:`check_windows` wants.
     """
+    check_windows(starts, length)
     from fraudsim import load_scenario
     from fraudsim.model.world import build_world, no_cyclic_gc
 

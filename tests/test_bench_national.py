@@ -126,3 +126,25 @@ def test_phase_windows_count_every_event_of_their_days_once(bench: ModuleType) -
     clock.run_to(0.02 * 1440)
     assert sum(w["events"] for w in windows) == clock.events_processed
     assert windows[-1]["pending"] == clock.pending
+
+
+@pytest.mark.parametrize(
+    ("starts", "length", "problem"),
+    [([0.0, 3.0], 5.0, "after the last one ends"), ([5.0, 0.0], 1.0, "increasing order"),
+     ([0.0], 0.0, "more than 0 days"), ([-1.0], 1.0, "before day 0")],
+)
+def test_windows_that_overlap_or_go_backwards_are_refused(
+    bench: ModuleType, starts: list[float], length: float, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        bench.phase_windows(starts, length, 0.02)
+
+
+def test_the_script_refuses_bad_windows_before_running_anything() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_national.py"), "--phases", "0,2",
+         "--phase-length", "5"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert done.returncode == 2 and "after the last one ends" in done.stderr
+    assert done.stdout == ""
