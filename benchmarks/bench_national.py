@@ -293,7 +293,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--child", type=float, help=argparse.SUPPRESS)
     p.add_argument("--child-drain", type=float, help=argparse.SUPPRESS)
     p.add_argument("--child-memory", choices=["simulate", "sweep"], help=argparse.SUPPRESS)
-    p.add_argument("--child-phases", help=argparse.SUPPRESS)
+    p.add_argument("--child-phases", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -311,8 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child is not None:
         print(json.dumps(measure(args.child, args.child_drain)))
         return
-    if args.child_phases is not None:
-        starts = [float(x) for x in args.child_phases.split(",")]
+    if args.child_phases:  # the windows of --phases, parsed and checked above
         print(json.dumps(phase_windows(starts, args.phase_length, args.days)))
         return
     if args.child_memory is not None:

@@ -131,6 +131,7 @@ def phase_windows(starts: list[float], length: float, days: float) -> list[dict[
     """
     check_windows(starts, length)
     from fraudsim import load_scenario
+    from fraudsim.model.cases import MINUTES_PER_DAY
     from fraudsim.model.world import build_world, no_cyclic_gc
 
     scenario = load_scenario(SCENARIO, _overrides(days))
@@ -138,10 +139,10 @@ def phase_windows(starts: list[float], length: float, days: float) -> list[dict[
     with no_cyclic_gc():
         clock = build_world(scenario).clock
         for start in starts:
-            if start * 1440 > clock.now:
-                clock.run_to(start * 1440)
+            if start * MINUTES_PER_DAY > clock.now:
+                clock.run_to(start * MINUTES_PER_DAY)
             done, started = clock.events_processed, time.perf_counter()
-            clock.run_to((start + length) * 1440)
+            clock.run_to((start + length) * MINUTES_PER_DAY)
             wall = time.perf_counter() - started
             events = clock.events_processed - done
             out.append({"start": start, "events": events, "wall_s": wall, "pending": clock.pending})
@@ -350,8 +351,8 @@ def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, Any
 
 def phases_in_subprocess(starts: list[float], length: float, days: float) -> list[dict[str, float]]:
     """Return :func:`phase_windows` run in a new process."""
-    args = ["--child-phases", ",".join(map(str, starts)), "--phase-length", str(length)]
-    out: list[dict[str, float]] = run_child([*args, "--days", str(days)])
+    args = ["--phases", ",".join(map(str, starts)), "--phase-length", str(length)]
+    out: list[dict[str, float]] = run_child([*args, "--days", str(days), "--child-phases"])
     return out
 
 
