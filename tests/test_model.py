@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from fraudsim import simulate
+from fraudsim import load_scenario, simulate
 from fraudsim.api import SimulationResult
-from fraudsim.model.world import build_world, no_cyclic_gc, run_world
+from fraudsim.model.world import World, build_world, no_cyclic_gc, run_world
 from fraudsim.rng import Streams
-from tests.conftest import busy, xiamen
+from tests.conftest import SCENARIOS, busy, xiamen
 
 YUAN_1_5M = 150_000_000  # fen
 
@@ -367,3 +367,38 @@ def test_a_finished_run_frees_its_retired_accounts_without_the_collector() -> No
     layers = len(scenario.mule_network.layers)
     slots = layers * len(scenario.banks) * scenario.mule_network.accounts_per_bank
     assert 0 < left <= slots
+
+
+def _pending_entries(world: World) -> list[tuple[Any, ...]]:
+    """Every happening pending on a world's clock: heap, open bucket, far buckets."""
+    clock = world.clock
+    far = clock._far
+    entries = [*clock._heap, *clock._run]
+    for bucket in [*far._ring, *far._overflow.values()]:
+        entries.extend(bucket or ())
+    return entries
+
+
+def test_every_pending_handler_is_bound_once() -> None:
+    # A handler bound at each scheduling is a new method object per pending
+    # happening, made when scheduled and freed (cold) when run, days later.
+    scenario = load_scenario(
+        SCENARIOS / "city-month.toml",
+        ["time.horizon_days=3", "mule_network.delayed_credit.enabled=true"],
+    )
+    kept: list[Any] = []  # alive, so that no object's id is reused
+    objects: dict[tuple[int, str], set[int]] = {}
+    with no_cyclic_gc():
+        world = build_world(scenario)
+        for k in range(1, 31):
+            world.clock.run_to(world.end_min * k / 30)
+            for entry in _pending_entries(world):
+                if len(entry) == 5:
+                    handler = entry[3]
+                    kept.append(handler)
+                    key = (id(handler.__self__), handler.__name__)
+                    objects.setdefault(key, set()).add(id(handler))
+    names = {name for _, name in objects}
+    assert {"_on_installment", "_on_report", "_on_sweep", "_stop_executed", "_on_flag"} <= names
+    assert {"_on_delayed_credit", "_call_end", "_case_end", "_admit"} <= names
+    assert {key: len(ids) for key, ids in objects.items() if len(ids) > 1} == {}

@@ -104,12 +104,15 @@ class Network:
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
         self.edges: list[tuple[float, int, int, int]] = []
         # Handlers bound once: a pending happening holds its handler, and a
-        # compiled build would otherwise look each one up by name.
+        # compiled build would otherwise look each one up by name and make a
+        # method object for it, freed when the happening runs, often days
+        # later, beside neighbours no longer in the cache.
         self._sweep_handler: Callable[[Account], None] = self._on_sweep
         self._police_freeze_handler: Callable[[tuple[Account, int]], None] = (
             self._on_police_freeze
         )
         self._expiry_handler: Callable[[tuple[Account, int]], None] = self._on_expiry
+        self._risk_freeze_handler: Callable[[Account], None] = self._on_risk_freeze
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
         self.u_route = Uniforms(streams.generator("network.routing"))
@@ -163,7 +166,7 @@ class Network:
         """The bank's own controls may catch a new mule account after a delay."""
         bank = account.bank
         if self.u_risk.next() < self.risk_prob[bank]:
-            self.clock.after(self.risk_detect[bank].next(), self._on_risk_freeze, account)
+            self.clock.after(self.risk_detect[bank].next(), self._risk_freeze_handler, account)
 
     def first_layer_account(self, case: Case) -> Account:
         """Choose the first-level mule account a victim's payment goes to."""

@@ -46,17 +46,23 @@ class Payments:
         # Handlers bound once: a pending happening holds its handler, and a
         # compiled build would otherwise look each one up by name.
         self._installment_handler: Callable[[Case], None] = self._on_installment
+        self._report_handler: Callable[[Case], None] = self._on_report
+        self._flag_handler: Callable[[Case], None] = self._on_flag
+        self._risk_hold_handler: Callable[[Case], None] = self._on_risk_hold
+        self._delayed_credit_handler: Callable[[tuple[Case, Account, int]], None] = (
+            self._on_delayed_credit
+        )
 
     def admit(self, case: Case) -> None:
         """Plan a new case's exogenous events: payments, report, warning, hold."""
         clock = self.clock
         clock.at(case.first_pay_min, self._installment_handler, case)
         if case.reports:
-            clock.at(case.realise_min + case.report_lag_min, self._on_report, case)
+            clock.at(case.realise_min + case.report_lag_min, self._report_handler, case)
         if case.flagged:
-            clock.at(case.warning_min, self._on_flag, case)
+            clock.at(case.warning_min, self._flag_handler, case)
         if case.risk_hold_min == case.risk_hold_min:  # not NaN
-            clock.at(case.risk_hold_min, self._on_risk_hold, case)
+            clock.at(case.risk_hold_min, self._risk_hold_handler, case)
         if case.traced:
             self.log(case, "contact", -1, case.exposed_fen, "scam contact; planned exposure")
 
@@ -94,7 +100,7 @@ class Payments:
         delay_from = self._delay_from_fen
         if delay_from is not None and fen >= delay_from:
             case.in_transit_fen += fen
-            self.clock.after(self._delay_min, self._on_delayed_credit, (case, account, fen))
+            self.clock.after(self._delay_min, self._delayed_credit_handler, (case, account, fen))
         else:
             self.network.credit(account, {case.id: fen})
         self.on_paid(case, acct)

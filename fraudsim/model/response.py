@@ -142,6 +142,11 @@ class Response:
         # compiled build would otherwise look each one up by name.
         self._stop_handler: Callable[[StopRequest], None] = self._stop_executed
         self._inquiry_handler: Callable[[StopRequest], None] = self._inquiry_answered
+        self._call_end_handler: Callable[[Case], None] = self._call_end
+        self._hold_handler: Callable[[Case], None] = self._on_hold
+        self._case_end_handler: Callable[[Case], None] = self._case_end
+        self._patrol_arrive_handler: Callable[[Case], None] = self._patrol_arrive
+        self._patrol_free_handler: Callable[[None], None] = self._patrol_free
 
     # -- report and call ------------------------------------------------------
 
@@ -151,7 +156,7 @@ class Response:
 
     def _call_start(self, case: Case, wait: float) -> None:
         case.call_start_min = self.clock.now
-        self.clock.after(self.call_time.next(), self._call_end, case)
+        self.clock.after(self.call_time.next(), self._call_end_handler, case)
 
     def _call_end(self, case: Case) -> None:
         self.call_takers.release()
@@ -196,10 +201,10 @@ class Response:
         if self.u_dispatch.next() < self.dispatch_prob:
             self.patrols.request(case)
         if self.hold_on_report:
-            self.clock.after(self.hold_latency.next(), self._on_hold, case)
+            self.clock.after(self.hold_latency.next(), self._hold_handler, case)
         for acct in case.l1_accounts:
             self.request_stop(case, acct, 0)
-        self.clock.after(self.case_time.next(), self._case_end, case)
+        self.clock.after(self.case_time.next(), self._case_end_handler, case)
 
     def _case_end(self, case: Case) -> None:
         self.analysts.release()
@@ -216,14 +221,14 @@ class Response:
     # -- patrol ---------------------------------------------------------------
 
     def _patrol_start(self, case: Case, wait: float) -> None:
-        self.clock.after(self.travel.next(), self._patrol_arrive, case)
+        self.clock.after(self.travel.next(), self._patrol_arrive_handler, case)
 
     def _patrol_arrive(self, case: Case) -> None:
         case.patrol_min = self.clock.now
         if case.traced:
             self.log(case, "patrol_arrives", -1, 0, "officers reach the victim")
         self.payments.halt(case, "patrol", self.clock.now)
-        self.clock.after(self.on_scene.next(), self._patrol_free, None)
+        self.clock.after(self.on_scene.next(), self._patrol_free_handler, None)
 
     def _patrol_free(self, nothing: None) -> None:
         self.patrols.release()

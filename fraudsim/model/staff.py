@@ -93,6 +93,8 @@ class ServerPool:
         self.capacity = weekly_capacity[0]
         self.monitor = BinnedMonitor(name, bin_min)
         self.monitor.set_state(0.0, 0, 0, self.capacity)
+        # Bound once: each pending shift change holds its handler (see Network).
+        self._shift_handler: Callable[[int], None] = self._on_shift_change
         self._schedule_shift_changes(weekly_capacity, end_min)
 
     def _schedule_shift_changes(self, weekly: list[int], end_min: float) -> None:
@@ -104,7 +106,7 @@ class ServerPool:
             for h in changes:
                 t = w * MINUTES_PER_WEEK + h * MINUTES_PER_HOUR
                 if 0 < t < end_min:
-                    self.clock.at(t, self._on_shift_change, weekly[h % HOURS_PER_WEEK])
+                    self.clock.at(t, self._shift_handler, weekly[h % HOURS_PER_WEEK])
 
     def _on_shift_change(self, capacity: int) -> None:
         self.capacity = capacity

@@ -87,8 +87,10 @@ class _Admitter:
         self.cases = cases
         self.payments = payments
         self.next = 0
+        # Bound once: each pending admission holds its handler (see Network).
+        self._admit_handler: Callable[[None], None] = self._admit
         if cases:
-            clock.at(cases[0].contact_min, self._admit, None)
+            clock.at(cases[0].contact_min, self._admit_handler, None)
 
     def _admit(self, nothing: None) -> None:
         cases, now = self.cases, self.clock.now
@@ -98,7 +100,7 @@ class _Admitter:
             i += 1
         self.next = i
         if i < len(cases):
-            self.clock.at(cases[i].contact_min, self._admit, None)
+            self.clock.at(cases[i].contact_min, self._admit_handler, None)
 
 
 @contextmanager
