@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 WAIT_CHUNK: Final = 1024
-"""Waits gathered in a list before they are moved to the monitor's array."""
+"""Waits gathered in a list before they are moved to an array of their own."""
 
 
 @dataclass
@@ -39,7 +39,11 @@ class BinnedMonitor:
     # through the property waits. The newest are gathered in a short list
     # first: a compiled build appends to a list natively, but to an array
     # only through a generic method call (some 700 instructions a wait).
-    _waits: array[float] = field(default_factory=lambda: array("d"))
+    # Each full list becomes an array of its own, joined only when read: one
+    # array grown a chunk at a time was reallocated (and, unless the memory
+    # after it happened to be free, copied whole) every sixteenth of its
+    # size, megabytes no longer in the cache over a national year.
+    _wait_chunks: list[array[float]] = field(default_factory=list)
     _new_waits: list[float] = field(default_factory=list)
     _last: float = 0.0
     _queue: int = 0
@@ -170,11 +174,17 @@ class BinnedMonitor:
     def waits(self) -> array[float]:
         """Return every job's wait in minutes, in the order they started service."""
         self._flush_waits()
-        return self._waits
+        chunks = self._wait_chunks
+        if len(chunks) != 1:
+            # Joined once (and kept joined): every chunk's bytes, copied once.
+            joined = array("d")
+            joined.frombytes(b"".join(chunks))
+            self._wait_chunks = chunks = [joined]
+        return chunks[0]
 
     def _flush_waits(self) -> None:
         if self._new_waits:
-            self._waits.fromlist(self._new_waits)  # sized once, unlike extend()
+            self._wait_chunks.append(array("d", self._new_waits))  # sized once
             self._new_waits.clear()
 
     def rows(self, end: float) -> list[dict[str, float | int | str]]:
