@@ -117,13 +117,14 @@ def test_scaling_runs_every_size_once_per_round(
 
 def test_phase_windows_count_every_event_of_their_days_once(bench: ModuleType) -> None:
     from fraudsim import load_scenario
+    from fraudsim.model.cases import MINUTES_PER_DAY
     from fraudsim.model.world import build_world
 
     windows = bench.phase_windows([0.0, 0.01], 0.01, 0.02)
     assert [w["start"] for w in windows] == [0.0, 0.01]
     assert all(w["events"] > 0 and w["wall_s"] > 0 for w in windows)
     clock = build_world(load_scenario(bench.SCENARIO, ["time.horizon_days=0.02"])).clock
-    clock.run_to(0.02 * 1440)
+    clock.run_to(0.02 * MINUTES_PER_DAY)
     assert sum(w["events"] for w in windows) == clock.events_processed
     assert windows[-1]["pending"] == clock.pending
 

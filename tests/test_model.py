@@ -386,8 +386,9 @@ def test_every_pending_handler_is_bound_once() -> None:
         SCENARIOS / "city-month.toml",
         ["time.horizon_days=3", "mule_network.delayed_credit.enabled=true"],
     )
-    kept: list[Any] = []  # alive, so that no object's id is reused
-    objects: dict[tuple[int, str], set[int]] = {}
+    # Handler objects by owner and name, then by id; kept alive by the dict,
+    # so that no id is reused by a later object.
+    objects: dict[tuple[int, str], dict[int, Any]] = {}
     with no_cyclic_gc():
         world = build_world(scenario)
         for k in range(1, 31):
@@ -395,9 +396,8 @@ def test_every_pending_handler_is_bound_once() -> None:
             for entry in _pending_entries(world):
                 if len(entry) == 5:
                     handler = entry[3]
-                    kept.append(handler)
                     key = (id(handler.__self__), handler.__name__)
-                    objects.setdefault(key, set()).add(id(handler))
+                    objects.setdefault(key, {})[id(handler)] = handler
     names = {name for _, name in objects}
     assert {"_on_installment", "_on_report", "_on_sweep", "_stop_executed", "_on_flag"} <= names
     assert {"_on_delayed_credit", "_call_end", "_case_end", "_admit"} <= names
