@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fraudsim.model.cases import Case
-from fraudsim.model.victims import build_cases
+from fraudsim.model.victims import _pay_times, build_cases
 from fraudsim.rng import Streams
 from fraudsim.scenario import Scenario
 from fraudsim.scenario.loading import validate_scenario
@@ -213,3 +215,36 @@ def test_mean_number_of_hooked_victims_matches_the_rates() -> None:
     assert np.mean(per_type) == pytest.approx(mu_inv, abs=4.5 * math.sqrt(mu_inv / reps))
     # Poisson: variance equals the mean (checked loosely: sd of the sample variance ~ 10%).
     assert np.var(hooked, ddof=1) == pytest.approx(mu, rel=0.45)
+
+
+def _pay_times_one_by_one(first: list[float], gaps: list[float], counts: list[int]) -> list[float]:
+    """Each victim's payment times as she pays: her last time plus the next gap."""
+    out, j = [], 0
+    for t, n in zip(first, counts, strict=True):
+        out.append(t)
+        for _ in range(n - 1):
+            j += 1
+            t += gaps[j]
+            out.append(t)
+        j += 1
+    return out
+
+
+_times = st.floats(0, 1e7, allow_subnormal=False)
+
+
+@given(st.lists(st.tuples(_times, st.integers(1, 6)), max_size=30), st.data())
+def test_payment_times_are_the_floats_of_adding_one_gap_at_a_time(
+    victims: list[tuple[float, int]], data: st.DataObject
+) -> None:
+    first = [t for t, _ in victims]
+    counts = [n for _, n in victims]
+    gaps = data.draw(st.lists(_times, min_size=sum(counts), max_size=sum(counts)))
+    bounds = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
+    got = _pay_times(
+        np.array(first, dtype=np.float64),
+        np.array(gaps, dtype=np.float64),
+        np.array(counts, dtype=np.int64),
+        bounds,
+    )
+    assert got.tolist() == _pay_times_one_by_one(first, gaps, counts)

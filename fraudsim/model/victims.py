@@ -115,56 +115,81 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
 
     scam_idx = list(scenario.scam_types).index(name)
     cases: list[Case] = []
-    starts = np.concatenate(([0], np.cumsum(counts))).tolist()
-    plan_fen = array("q", amounts.tolist())
-    plan_min = array("d", _pay_times(contact + grooming, gaps, starts))
-    # The loop reads one value of each draw per case: from lists, because
-    # reading a numpy array's element makes a numpy scalar first (a tenth
-    # of the time spent building a national year's cases).
-    at, region_of, realise_in, lag_of = (
-        contact.tolist(), region.tolist(), realise.tolist(), lag.tolist())
-    stops, reporting, flags, leads, holding, hold_in = (
-        self_stop.tolist(), reports.tolist(), flagged.tolist(), lead.tolist(),
-        risk_hold.tolist(), hold_delay.tolist())
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    first = contact + grooming
+    # The shared plans, filled from the arrays' bytes: built from lists, an
+    # array converts each value through argument parsing (a tenth of the
+    # time spent building a national year's cases).
+    plan_fen = array("q")
+    plan_fen.frombytes(amounts.astype(np.int64).tobytes())
+    plan_min = array("d")
+    plan_min.frombytes(_pay_times(first, gaps, counts, bounds).tobytes())
+    # The loop reads one value of each draw per case: from typed lists,
+    # because reading a numpy array's element makes a numpy scalar first,
+    # and an untyped list is indexed through the generic protocol, its
+    # index made an int object each time.
+    starts: list[int] = bounds.tolist()
+    at: list[float] = contact.tolist()
+    first_at: list[float] = first.tolist()
+    region_of: list[int] = region.tolist()
+    realise_in: list[float] = realise.tolist()
+    lag_of: list[float] = lag.tolist()
+    stops: list[bool] = self_stop.tolist()
+    reporting: list[bool] = reports.tolist()
+    flags: list[bool] = flagged.tolist()
+    leads: list[float] = lead.tolist()
+    holding: list[bool] = risk_hold.tolist()
+    hold_in: list[float] = hold_delay.tolist()
+    warn = ew.enabled
     for i in range(m):
         lo = starts[i]
+        # first_at[i] is the plan's first time, plan_min[lo], read unboxed.
         case = Case(
             -1,
-            int(region_of[i]),
+            region_of[i],
             scam_idx,
-            float(at[i]),
+            at[i],
             plan_fen,
             plan_min,
-            plan_min[lo] + float(realise_in[i]),
+            first_at[i] + realise_in[i],
             lo,
             starts[i + 1] - lo,
         )
-        case.self_stop = bool(stops[i])
-        case.reports = bool(reporting[i])
-        case.report_lag_min = float(lag_of[i])
-        if ew.enabled and flags[i]:
+        case.self_stop = stops[i]
+        case.reports = reporting[i]
+        case.report_lag_min = lag_of[i]
+        if warn and flags[i]:
             case.flagged = True
-            case.warning_min = float(at[i] + leads[i])
+            case.warning_min = at[i] + leads[i]
         if holding[i]:
-            case.risk_hold_min = case.first_pay_min + float(hold_in[i])
+            case.risk_hold_min = first_at[i] + hold_in[i]
         cases.append(case)
     return cases
 
 
-def _pay_times(first: np.ndarray, gaps: np.ndarray, starts: list[int]) -> list[float]:
-    """Return every victim's payment times, one after another in one list.
+def _pay_times(
+    first: np.ndarray, gaps: np.ndarray, counts: np.ndarray, bounds: np.ndarray
+) -> np.ndarray:
+    """Return every victim's payment times, one after another in one array.
 
-    Victim i pays first at ``first[i]``, then each gap later; the sums are
-    taken one at a time in float, as the payments happen.
+    Victim i pays first at ``first[i]``, then each gap later: her payments
+    are entries ``bounds[i]`` to ``bounds[i + 1]`` of the result, and
+    ``gaps[j]`` leads to payment j. The sums are taken one at a time in
+    float, as the payments happen: the k-th times of every victim who makes
+    k payments or more are added at once, each her own (k-1)-th time plus
+    her gap, so every time is the same float a loop over payments gives.
     """
-    out: list[float] = []
-    gap = gaps.tolist()
-    for i, t in enumerate(first.tolist()):
-        out.append(t)
-        for j in range(starts[i] + 1, starts[i + 1]):  # no slice: a list per case
-            t += gap[j]
-            out.append(t)
-    return out
+    out = np.empty(int(bounds[-1]), dtype=np.float64)
+    at = bounds[:-1]  # where each victim's latest time goes
+    out[at] = first
+    t, left = first, counts
+    while True:
+        more = left > 1
+        if not more.any():
+            return out
+        at, t, left = at[more] + 1, t[more], left[more] - 1
+        t = t + gaps[at]
+        out[at] = t
 
 
 def _scripted(scenario: Scenario, spec: ScriptedCase) -> Case:
