@@ -44,8 +44,10 @@ This machine's timings vary by a tenth or more from run to run, and a
 short run more so. Every size of the scaling table is run ``--repeats``
 times, in rounds (each round runs every size once, so that a slow spell
 falls on all sizes alike), and the table shows the median (and the
-range); the sweep is timed ``--repeats`` times, 1 and 2 workers
-alternately, and the median speed-up is quoted. With the default sizes
+range); the sweep is timed ``--sweep-repeats`` times, each timing running
+1 and 2 workers in turn (1 first, then 2 first, and so on, so that a
+drift of the machine's speed favours neither), and the median speed-up is
+quoted. With the default sizes
 and ``--repeats`` the whole script takes about five minutes, compiled.
 
 Flags:
@@ -62,8 +64,9 @@ Flags:
   memory check (0.365).
 * ``--sweep-days D``: days of contacts per replication of the sweep
   speed-up (3.65; 0 to skip).
-* ``--repeats N``: runs of each size of the scaling table, and timings of
-  the sweep (3).
+* ``--repeats N``: runs of each size of the scaling table and of each
+  window (3).
+* ``--sweep-repeats N``: timings of the sweep speed-up (5).
 
 Each measurement runs in its own process so that peak memory is its own;
 the runs themselves are functions of ``benchmarks/national_runs.py``.
@@ -229,13 +232,22 @@ def print_memory_checks(reps: int, days: float) -> None:
 
 
 def print_sweep(days: float, repeats: int) -> None:
-    """Time a 16-replication sweep with 1 and 2 workers ``repeats`` times; print the speed-ups."""
+    """Time a 16-replication sweep with 1 and 2 workers ``repeats`` times; print the speed-ups.
+
+    The order alternates (1 worker first, then 2 workers first, ...): a
+    machine that slows down or speeds up over the timings then favours
+    neither worker count.
+    """
     print(f"\nsweep of 16 replications ({days:g} days each)")
     ratios = []
-    for _ in range(repeats):
-        one, two = sweep_speedup(days)
+    for r in range(repeats):
+        first = 1 if r % 2 == 0 else 2
+        one, two = sweep_speedup(days, first=first)
         ratios.append(one / two)
-        print(f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}")
+        print(
+            f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}"
+            f"   ({first} first)"
+        )
     if len(ratios) > 1:
         print(f"  median speed-up x{statistics.median(ratios):4.2f}")
 
@@ -287,7 +299,13 @@ def parser() -> argparse.ArgumentParser:
         "--repeats",
         type=int,
         default=3,
-        help="runs of each size of the scaling table, and timings of the sweep",
+        help="runs of each size of the scaling table and of each window",
+    )
+    p.add_argument(
+        "--sweep-repeats",
+        type=int,
+        default=5,
+        help="timings of the sweep, each with 1 and 2 workers in alternating order",
     )
     # A measurement run in a child process (see national_runs.run_child).
     p.add_argument("--child", type=float, help=argparse.SUPPRESS)
@@ -303,6 +321,8 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be at least 1")
+    if args.sweep_repeats < 1:
+        p.error("--sweep-repeats must be at least 1")
     try:
         starts = [float(x) for x in args.phases.split(",") if x]
         check_windows(starts, args.phase_length)
@@ -327,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.memory_reps > 0:
         print_memory_checks(args.memory_reps, args.memory_days)
     if args.sweep_days > 0:
-        print_sweep(args.sweep_days, args.repeats)
+        print_sweep(args.sweep_days, args.sweep_repeats)
 
 
 if __name__ == "__main__":

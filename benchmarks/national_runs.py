@@ -309,18 +309,26 @@ def scaling_runs(
     return by_size
 
 
-def sweep_speedup(days: float, replications: int = 16) -> tuple[float, float]:
-    """Return wall times of a 2-point sweep x replications with 1 and with 2 workers."""
+def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[float, float]:
+    """Return wall times of a 2-point sweep x replications with 1 and with 2 workers.
+
+    Args:
+        days: Days of contacts per replication.
+        replications: Replications in all (half at each grid point).
+        first: The worker count timed first (1 or 2).
+    """
     from fraudsim import load_scenario, sweep
 
+    if first not in (1, 2):
+        raise ValueError(f"first must be 1 or 2 workers, not {first}")
     scenario = load_scenario(SCENARIO, _overrides(days))
     grid = {"response.analysts.triage": ["fifo", "largest_first"]}
-    times = []
-    for workers in (1, 2):
+    times = {}
+    for workers in (first, 3 - first):
         started = time.perf_counter()
         sweep(scenario, grid, replications=replications // 2, workers=workers)
-        times.append(time.perf_counter() - started)
-    return times[0], times[1]
+        times[workers] = time.perf_counter() - started
+    return times[1], times[2]
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
         [sys.executable, str(BENCHMARKS / "bench_national.py"), "--days", "0.02",
          "--sizes", "20,40", "--drain-days", "0.2", "--repeats", "2",
          "--memory-reps", "2", "--memory-days", "0.02", "--sweep-days", "0.02",
+         "--sweep-repeats", "2",
          "--phases", "0,0.01", "--phase-length", "0.01"],
         capture_output=True, text=True, check=False, timeout=600,
     )
@@ -51,6 +52,13 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
                  "time per event by window of one run"):
         assert part in out, part
     assert out.count("speed-up x") == 3  # two timings and their median
+    # The sweep's timings alternate which worker count runs first.
+    assert "(1 first)" in out and "(2 first)" in out
+
+
+def test_a_sweep_timing_starts_with_1_or_2_workers_only(bench: ModuleType) -> None:
+    with pytest.raises(ValueError, match="first must be 1 or 2"):
+        bench.sweep_speedup(0.01, first=3)
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
