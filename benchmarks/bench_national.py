@@ -10,7 +10,11 @@ Prints the figures quoted for the engine's speed (one core):
   time of each tenth of its simulated time (after the first, which ramps
   up, the load is steady: a cost per event that grows with the run would
   show as tenths that take longer and longer);
-* a bare heapq event loop over the same number of events, twice: with 1000
+* a bare heapq event loop with 1,000 pending entries timed in ten probes
+  of 200,000 events, one after each tenth of the run, in the run's process
+  (their time left out of the run's): the machine's pace at the minutes
+  the model ran, whose median the model's speed is set against; then the
+  bare loop over the same number of events as the run, twice: with 1000
   pending entries, and with as many pending entries as the model's mean
   queue (heapq's cost grows with the heap's size); and the model's speed as
   a ratio of each. Beside each, the same loop run through the model's own
@@ -38,7 +42,10 @@ Prints the figures quoted for the engine's speed (one core):
   from the second replication to the last. Memory should not grow with the
   number of replications;
 * the speed-up of a 16-replication sweep with 2 worker processes over 1
-  (``--sweep-days`` of the national year per replication).
+  (``--sweep-days`` of the national year per replication), and beside each
+  timing the machine's own speed-up of 16 bare-loop jobs on 2 processes
+  (``benchmarks/sweep_runs.py``): on a shared machine the second core is
+  not always a whole one, and then no sweep runner reaches x2.
 
 This machine's timings vary by a tenth or more from run to run, and a
 short run more so. Every size of the scaling table is run ``--repeats``
@@ -69,7 +76,8 @@ Flags:
 * ``--sweep-repeats N``: timings of the sweep speed-up (5).
 
 Each measurement runs in its own process so that peak memory is its own;
-the runs themselves are functions of ``benchmarks/national_runs.py``.
+the runs themselves are functions of ``benchmarks/national_runs.py`` and
+``benchmarks/sweep_runs.py``.
 The first line names the engine measured: ``compiled`` after the README's
 install on a machine with a C compiler, ``python`` without one, after
 ``FRAUDSIM_COMPILE=0 pip install -e '.[dev]'``, or with
@@ -103,8 +111,8 @@ from national_runs import (
     phase_windows,
     phases_in_subprocess,
     scaling_runs,
-    sweep_speedup,
 )
+from sweep_runs import machine_speedup, sweep_speedup
 
 
 def print_memory(mode: str, reps: int, days: float) -> None:
@@ -130,11 +138,15 @@ def print_memory(mode: str, reps: int, days: float) -> None:
         )
 
 
+PROBE_EVENTS = 200_000
+"""Events of each probe of the bare loop during the year (about a fifth of a second here)."""
+
+
 def print_year(days: float) -> None:
     """Run one replication of ``days`` in a new process; print its figures and the bare loops'."""
     from fraudsim.engine import engine
 
-    m = in_subprocess(days)
+    m = in_subprocess(days, probe_events=PROBE_EVENTS)
     wall = m["wall_s"]
     print(f"engine: {engine()} (see README, The compiled engine)")
     print(f"national year, {days:g} days of contacts, one replication, one core")
@@ -164,9 +176,21 @@ def print_year(days: float) -> None:
             + f" 9th / 2nd x{steady[-1] / steady[0]:.2f})"
         )
     model_rate = m["events"] / wall
+    probes = sorted(m["probes"])
+    if probes:
+        bare = statistics.median(probes)
+        print(
+            f"  bare heapq loop      {bare:10,.0f} events per s   (1,000 pending; median of "
+            f"{len(probes)} probes of {PROBE_EVENTS:,} events, one after each tenth of the run:"
+            f" {probes[0]:,.0f} to {probes[-1]:,.0f})"
+        )
+        print(f"    ratio model / bare {model_rate / bare:10.2f}")
     for pending, note in ((1000, ""), (round(m["mean_pending"]), ", the model's mean")):
         bare = bare_heapq_loop(int(m["events"]), pending)
-        print(f"  bare heapq loop      {bare:10,.0f} events per s   ({pending:,} pending{note})")
+        print(
+            f"  bare heapq loop      {bare:10,.0f} events per s   "
+            f"({pending:,} pending{note}; after the run, as many events)"
+        )
         print(f"    ratio model / bare {model_rate / bare:10.2f}")
         kernel = clock_loop(int(m["events"]), pending)
         print(f"  clock loop           {kernel:10,.0f} events per s   (the same, model's clock)")
@@ -236,20 +260,28 @@ def print_sweep(days: float, repeats: int) -> None:
 
     The order alternates (1 worker first, then 2 workers first, ...): a
     machine that slows down or speeds up over the timings then favours
-    neither worker count.
+    neither worker count. Each timing is followed, in the same order, by
+    the machine's own speed-up of 16 bare-loop jobs on 2 processes
+    (``sweep_runs.machine_speedup``): what this machine gave two processes
+    at that moment.
     """
     print(f"\nsweep of 16 replications ({days:g} days each)")
-    ratios = []
+    ratios, machine = [], []
     for r in range(repeats):
         first = 1 if r % 2 == 0 else 2
         one, two = sweep_speedup(days, first=first)
         ratios.append(one / two)
+        bare_one, bare_two = machine_speedup(first=first)
+        machine.append(bare_one / bare_two)
         print(
             f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}"
-            f"   ({first} first)"
+            f"   ({first} first)   machine x{machine[-1]:4.2f}"
         )
     if len(ratios) > 1:
-        print(f"  median speed-up x{statistics.median(ratios):4.2f}")
+        print(
+            f"  median speed-up x{statistics.median(ratios):4.2f}"
+            f"   (machine, 16 bare-loop jobs on 2 processes: x{statistics.median(machine):4.2f})"
+        )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -310,6 +342,7 @@ def parser() -> argparse.ArgumentParser:
     # A measurement run in a child process (see national_runs.run_child).
     p.add_argument("--child", type=float, help=argparse.SUPPRESS)
     p.add_argument("--child-drain", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--child-probe", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--child-memory", choices=["simulate", "sweep"], help=argparse.SUPPRESS)
     p.add_argument("--child-phases", action="store_true", help=argparse.SUPPRESS)
     return p
@@ -329,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as err:
         p.error(f"--phases {args.phases!r}, --phase-length {args.phase_length:g}: {err}")
     if args.child is not None:
-        print(json.dumps(measure(args.child, args.child_drain)))
+        print(json.dumps(measure(args.child, args.child_drain, args.child_probe)))
         return
     if args.child_phases:  # the windows of --phases, parsed and checked above
         print(json.dumps(phase_windows(starts, args.phase_length, args.days)))

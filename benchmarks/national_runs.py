@@ -61,7 +61,7 @@ def _overrides(days: float, drain_days: float | None = None) -> list[str]:
     return out
 
 
-def measure(days: float, drain_days: float | None = None) -> dict[str, Any]:
+def measure(days: float, drain_days: float | None = None, probe_events: int = 0) -> dict[str, Any]:
     """Run one replication of ``days`` of the national year (in this process).
 
     The queue's load (``mean_pending``, ``peak_pending``, ``mean_near``)
@@ -69,28 +69,50 @@ def measure(days: float, drain_days: float | None = None) -> dict[str, Any]:
     steps (``Clock.queue_load``), so it is measured the same way whether
     the model runs as Python or compiled.
 
+    With ``probe_events``, the bare heapq loop (:func:`bare_heapq_loop`,
+    1,000 pending) is timed over that many events after each tenth of the
+    run, in the run's own process, so that the model's speed can be set
+    against the machine's speed at the same minutes: this machine's pace
+    drifts over a minute-long run, and a loop timed only after it can
+    catch another spell. The probes' time is left out of the run's wall
+    time and of its tenths.
+
     Args:
         days: Simulated days of contacts (``time.horizon_days``).
         drain_days: ``time.drain_days`` of the run (default: the scenario's).
+        probe_events: Events of each probe of the bare loop (0: no probes).
 
     Returns:
         The run's stats (cases, events, money movements, queue load ...),
-        its wall time and peak memory, and ``tenths_s``: the wall time of
-        each tenth of its simulated time (see :func:`tenths`).
+        its wall time (``simulate``'s own: the run and its tables, not
+        reading the scenario) and peak memory, ``tenths_s``: the wall time of each
+        tenth of its simulated time (see :func:`tenths`), and ``probes``:
+        the bare loop's events per second at each probe.
     """
     from fraudsim import load_scenario, simulate
 
     scenario = load_scenario(SCENARIO, _overrides(days, drain_days))
     marks: list[float] = []
+    probes: list[float] = []
+    paused = [0.0]  # time spent in probes so far
+
+    def progress(minute: float) -> None:
+        now = time.perf_counter()
+        marks.append(now - paused[0])
+        if probe_events > 0 and len(marks) % 10 == 0:
+            probes.append(bare_heapq_loop(probe_events))
+            paused[0] += time.perf_counter() - now
+
     started = time.perf_counter()
-    result = simulate(scenario, progress=lambda minute: marks.append(time.perf_counter()))
-    wall = time.perf_counter() - started
+    result = simulate(scenario, progress=progress)
     return {
         "days": days,
-        "wall_s": wall,
+        **result.stats,
+        # simulate's own wall time (the run and its tables), probes left out.
+        "wall_s": result.stats["wall_s"] - paused[0],
         "peak_mib": peak_rss_mib(),
         "tenths_s": tenths(started, marks),
-        **result.stats,
+        "probes": probes,
     }
 
 
@@ -309,28 +331,6 @@ def scaling_runs(
     return by_size
 
 
-def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[float, float]:
-    """Return wall times of a 2-point sweep x replications with 1 and with 2 workers.
-
-    Args:
-        days: Days of contacts per replication.
-        replications: Replications in all (half at each grid point).
-        first: The worker count timed first (1 or 2).
-    """
-    from fraudsim import load_scenario, sweep
-
-    if first not in (1, 2):
-        raise ValueError(f"first must be 1 or 2 workers, not {first}")
-    scenario = load_scenario(SCENARIO, _overrides(days))
-    grid = {"response.analysts.triage": ["fifo", "largest_first"]}
-    times = {}
-    for workers in (first, 3 - first):
-        started = time.perf_counter()
-        sweep(scenario, grid, replications=replications // 2, workers=workers)
-        times[workers] = time.perf_counter() - started
-    return times[1], times[2]
-
-
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the run of median wall time (the lower middle one of an even count)."""
     ranked = sorted(runs, key=lambda r: r["wall_s"])
@@ -348,11 +348,15 @@ def run_child(args: list[str]) -> Any:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def in_subprocess(days: float, drain_days: float | None = None) -> dict[str, Any]:
-    """Return :func:`measure` of ``days`` (and ``drain_days``) run in a new process."""
+def in_subprocess(
+    days: float, drain_days: float | None = None, probe_events: int = 0
+) -> dict[str, Any]:
+    """Return :func:`measure` (``days``, ``drain_days``, ``probe_events``) run in a new process."""
     args = ["--child", str(days)]
     if drain_days is not None:
         args += ["--child-drain", str(drain_days)]
+    if probe_events > 0:
+        args += ["--child-probe", str(probe_events)]
     out: dict[str, Any] = run_child(args)
     return out
 

@@ -52,13 +52,11 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
                  "time per event by window of one run"):
         assert part in out, part
     assert out.count("speed-up x") == 3  # two timings and their median
-    # The sweep's timings alternate which worker count runs first.
+    # The sweep's timings alternate which worker count runs first, and each
+    # has the machine's own speed-up beside it (and their median too).
     assert "(1 first)" in out and "(2 first)" in out
-
-
-def test_a_sweep_timing_starts_with_1_or_2_workers_only(bench: ModuleType) -> None:
-    with pytest.raises(ValueError, match="first must be 1 or 2"):
-        bench.sweep_speedup(0.01, first=3)
+    assert out.count("machine x") == 2
+    assert "(machine, 16 bare-loop jobs on 2 processes: x" in out
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")
@@ -84,6 +82,22 @@ def test_measure_reports_the_queue_load_and_the_tenths(bench: ModuleType) -> Non
     assert 0 < m["mean_near"] <= m["mean_pending"]
     assert len(m["tenths_s"]) == 10 and all(t >= 0 for t in m["tenths_s"])
     assert sum(m["tenths_s"]) <= m["wall_s"]
+
+
+def test_probes_of_the_bare_loop_follow_each_tenth_and_are_not_timed_as_the_run(
+    bench: ModuleType,
+) -> None:
+    import time
+
+    started = time.perf_counter()
+    m = bench.measure(0.05, drain_days=0.5, probe_events=50_000)
+    elapsed = time.perf_counter() - started
+    assert len(m["probes"]) == 10 and all(rate > 0 for rate in m["probes"])
+    probing = sum(50_000 / rate for rate in m["probes"])  # the probes' own loops
+    # Counted in the run's wall time, the probes would leave no room for it.
+    assert m["wall_s"] + probing <= elapsed
+    assert sum(m["tenths_s"]) <= m["wall_s"]
+    assert bench.measure(0.05, drain_days=0.5)["probes"] == []  # none unless asked
 
 
 def test_tenths_are_the_time_between_every_tenth_mark(bench: ModuleType) -> None:

@@ -1,0 +1,90 @@
+"""The sweep's speed-up with 2 worker processes, and the machine's own beside it.
+
+A sweep of independent replications should run nearly twice as fast on 2
+workers as on 1. Whether it does depends on the sweep runner and on the
+machine: on a shared (virtual) machine the second core is not always a
+whole core, and then no runner reaches x2. So each timing of the sweep
+(:func:`sweep_speedup`) is paired with the same timing of work that has
+no runner and no model at all (:func:`machine_speedup`): the same number
+of jobs of the bare heapq loop, run one after another and then in a pool
+of 2 processes. Their ratio is what this machine gives two processes at
+that moment; the sweep's ratio is judged against it.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from national_runs import SCENARIO, _overrides, bare_heapq_loop
+
+SWEEP_GRID = {"response.analysts.triage": ["fifo", "largest_first"]}
+"""The sweep's grid: two points, so that the replications are split between them."""
+
+
+def _check_first(first: int) -> None:
+    """Refuse a worker count to time first other than 1 or 2."""
+    if first not in (1, 2):
+        raise ValueError(f"first must be 1 or 2 workers, not {first}")
+
+
+def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[float, float]:
+    """Return wall times of a 2-point sweep x replications with 1 and with 2 workers.
+
+    Args:
+        days: Days of contacts per replication.
+        replications: Replications in all (half at each grid point).
+        first: The worker count timed first (1 or 2).
+    """
+    from fraudsim import load_scenario, sweep
+
+    _check_first(first)
+    scenario = load_scenario(SCENARIO, _overrides(days))
+    times = {}
+    for workers in (first, 3 - first):
+        started = time.perf_counter()
+        sweep(scenario, SWEEP_GRID, replications=replications // 2, workers=workers)
+        times[workers] = time.perf_counter() - started
+    return times[1], times[2]
+
+
+def _bare_job(n_events: int) -> float:
+    """One job of :func:`machine_speedup`: a bare heapq loop of ``n_events`` (events per second)."""
+    return bare_heapq_loop(n_events)
+
+
+def machine_speedup(jobs: int = 16, n_events: int = 300_000, first: int = 1) -> tuple[float, float]:
+    """Return wall times of ``jobs`` bare-loop jobs run one after another and on 2 processes.
+
+    The jobs are :func:`national_runs.bare_heapq_loop` runs of ``n_events``
+    each (about a third of a second each on this project's machine, near a
+    replication of the sweep's), so the two times differ only by how much
+    the machine runs two processes at once. The pool is started before its
+    timing begins.
+
+    Args:
+        jobs: Jobs in all (at least 1).
+        n_events: Events of each job (at least 1).
+        first: The process count timed first (1 or 2).
+
+    Raises:
+        ValueError: If ``jobs`` or ``n_events`` is below 1, or ``first`` is neither 1 nor 2.
+    """
+    _check_first(first)
+    if jobs < 1 or n_events < 1:
+        raise ValueError(f"jobs and n_events must be at least 1, not {jobs} and {n_events}")
+    times = {}
+    for processes in (first, 3 - first):
+        if processes == 1:
+            started = time.perf_counter()
+            for _ in range(jobs):
+                _bare_job(n_events)
+            times[1] = time.perf_counter() - started
+        else:
+            with ProcessPoolExecutor(max_workers=2) as pool:
+                # Both processes started (and warmed) before the clock starts.
+                list(pool.map(_bare_job, [1, 1]))
+                started = time.perf_counter()
+                list(pool.map(_bare_job, [n_events] * jobs))
+                times[2] = time.perf_counter() - started
+    return times[1], times[2]

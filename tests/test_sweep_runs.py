@@ -1,0 +1,60 @@
+"""Tests of the benchmark's sweep timings (``benchmarks/sweep_runs.py``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str) -> ModuleType:
+    """Load a module of ``benchmarks/`` from its file, under its own name."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def runs() -> ModuleType:
+    """The sweep timings, loaded after the runs they import (``national_runs``)."""
+    _load("national_runs")
+    return _load("sweep_runs")
+
+
+def test_a_sweep_timing_starts_with_1_or_2_workers_only(runs: ModuleType) -> None:
+    with pytest.raises(ValueError, match="first must be 1 or 2"):
+        runs.sweep_speedup(0.01, first=3)
+
+
+def test_a_sweep_is_timed_with_each_worker_count(runs: ModuleType) -> None:
+    one, two = runs.sweep_speedup(0.01, replications=4, first=2)
+    assert one > 0 and two > 0
+
+
+@pytest.mark.parametrize("first", [1, 2])
+def test_the_machine_is_timed_with_1_and_2_processes(runs: ModuleType, first: int) -> None:
+    one, two = runs.machine_speedup(jobs=2, n_events=1000, first=first)
+    assert one > 0 and two > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"first": 0}, "first must be 1 or 2"),
+        ({"jobs": 0}, "jobs and n_events must be at least 1"),
+        ({"n_events": 0}, "jobs and n_events must be at least 1"),
+    ],
+)
+def test_the_machine_timing_refuses_bad_arguments(
+    runs: ModuleType, kwargs: dict[str, int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        runs.machine_speedup(**kwargs)
