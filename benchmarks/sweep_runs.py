@@ -8,7 +8,10 @@ whole core, and then no runner reaches x2. So each timing of the sweep
 no runner and no model at all (:func:`machine_speedup`): the same number
 of jobs of the bare heapq loop, run one after another and then in a pool
 of 2 processes. Their ratio is what this machine gives two processes at
-that moment; the sweep's ratio is judged against it.
+that moment, as far as the processor goes: the loop stays in the cache,
+so what two model processes lose by sharing the machine's memory does not
+show in it, and the sweep may fall short of it without any fault of the
+runner.
 """
 
 from __future__ import annotations
@@ -57,10 +60,11 @@ def machine_speedup(jobs: int = 16, n_events: int = 300_000, first: int = 1) -> 
     """Return wall times of ``jobs`` bare-loop jobs run one after another and on 2 processes.
 
     The jobs are :func:`national_runs.bare_heapq_loop` runs of ``n_events``
-    each (about a third of a second each on this project's machine, near a
-    replication of the sweep's), so the two times differ only by how much
-    the machine runs two processes at once. The pool is started before its
-    timing begins.
+    each (300,000 events: 0.2 to 0.3 s at the 1.0 to 1.6 million events a
+    second this project's machine has run, near the 0.4 s of a replication
+    of the sweep), so the two times differ only by how much the machine
+    runs two processes at once. The pool is started before its timing
+    begins.
 
     Args:
         jobs: Jobs in all (at least 1).

@@ -13,6 +13,7 @@ import importlib.util
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -87,8 +88,6 @@ def test_measure_reports_the_queue_load_and_the_tenths(bench: ModuleType) -> Non
 def test_probes_of_the_bare_loop_follow_each_tenth_and_are_not_timed_as_the_run(
     bench: ModuleType,
 ) -> None:
-    import time
-
     started = time.perf_counter()
     m = bench.measure(0.05, drain_days=0.5, probe_events=50_000)
     elapsed = time.perf_counter() - started
