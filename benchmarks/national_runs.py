@@ -85,23 +85,24 @@ def measure(days: float, drain_days: float | None = None, probe_events: int = 0)
     Returns:
         The run's stats (cases, events, money movements, queue load ...),
         its wall time (``simulate``'s own: the run and its tables, not
-        reading the scenario) and peak memory, ``tenths_s``: the wall time of each
-        tenth of its simulated time (see :func:`tenths`), and ``probes``:
-        the bare loop's events per second at each probe.
+        reading the scenario) and peak memory, ``tenths_s``: the wall time
+        of each tenth of its simulated time (see :func:`tenths`), and
+        ``probes``: the bare loop's events per second at each probe.
     """
     from fraudsim import load_scenario, simulate
 
     scenario = load_scenario(SCENARIO, _overrides(days, drain_days))
     marks: list[float] = []
     probes: list[float] = []
-    paused = [0.0]  # time spent in probes so far
+    paused = 0.0  # time spent in probes so far
 
     def progress(minute: float) -> None:
+        nonlocal paused
         now = time.perf_counter()
-        marks.append(now - paused[0])
+        marks.append(now - paused)
         if probe_events > 0 and len(marks) % 10 == 0:
             probes.append(bare_heapq_loop(probe_events))
-            paused[0] += time.perf_counter() - now
+            paused += time.perf_counter() - now
 
     started = time.perf_counter()
     result = simulate(scenario, progress=progress)
@@ -109,7 +110,7 @@ def measure(days: float, drain_days: float | None = None, probe_events: int = 0)
         "days": days,
         **result.stats,
         # simulate's own wall time (the run and its tables), probes left out.
-        "wall_s": result.stats["wall_s"] - paused[0],
+        "wall_s": result.stats["wall_s"] - paused,
         "peak_mib": peak_rss_mib(),
         "tenths_s": tenths(started, marks),
         "probes": probes,

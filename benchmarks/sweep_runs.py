@@ -17,6 +17,7 @@ runner.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from national_runs import SCENARIO, _overrides, bare_heapq_loop
@@ -25,10 +26,16 @@ SWEEP_GRID = {"response.analysts.triage": ["fifo", "largest_first"]}
 """The sweep's grid: two points, so that the replications are split between them."""
 
 
-def _check_first(first: int) -> None:
-    """Refuse a worker count to time first other than 1 or 2."""
+def _timed_pair(timed: Callable[[int], float], first: int) -> tuple[float, float]:
+    """Return ``(timed(1), timed(2))``, run with ``first`` (1 or 2) processes first.
+
+    A machine that speeds up or slows down over the timings then favours
+    neither count when the caller alternates ``first``.
+    """
     if first not in (1, 2):
         raise ValueError(f"first must be 1 or 2 workers, not {first}")
+    times = {n: timed(n) for n in (first, 3 - first)}
+    return times[1], times[2]
 
 
 def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[float, float]:
@@ -41,19 +48,14 @@ def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[
     """
     from fraudsim import load_scenario, sweep
 
-    _check_first(first)
     scenario = load_scenario(SCENARIO, _overrides(days))
-    times = {}
-    for workers in (first, 3 - first):
+
+    def timed(workers: int) -> float:
         started = time.perf_counter()
         sweep(scenario, SWEEP_GRID, replications=replications // 2, workers=workers)
-        times[workers] = time.perf_counter() - started
-    return times[1], times[2]
+        return time.perf_counter() - started
 
-
-def _bare_job(n_events: int) -> float:
-    """One job of :func:`machine_speedup`: a bare heapq loop of ``n_events`` (events per second)."""
-    return bare_heapq_loop(n_events)
+    return _timed_pair(timed, first)
 
 
 def machine_speedup(jobs: int = 16, n_events: int = 300_000, first: int = 1) -> tuple[float, float]:
@@ -74,21 +76,20 @@ def machine_speedup(jobs: int = 16, n_events: int = 300_000, first: int = 1) -> 
     Raises:
         ValueError: If ``jobs`` or ``n_events`` is below 1, or ``first`` is neither 1 nor 2.
     """
-    _check_first(first)
     if jobs < 1 or n_events < 1:
         raise ValueError(f"jobs and n_events must be at least 1, not {jobs} and {n_events}")
-    times = {}
-    for processes in (first, 3 - first):
+
+    def timed(processes: int) -> float:
         if processes == 1:
             started = time.perf_counter()
             for _ in range(jobs):
-                _bare_job(n_events)
-            times[1] = time.perf_counter() - started
-        else:
-            with ProcessPoolExecutor(max_workers=2) as pool:
-                # Both processes started (and warmed) before the clock starts.
-                list(pool.map(_bare_job, [1, 1]))
-                started = time.perf_counter()
-                list(pool.map(_bare_job, [n_events] * jobs))
-                times[2] = time.perf_counter() - started
-    return times[1], times[2]
+                bare_heapq_loop(n_events)
+            return time.perf_counter() - started
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            # Both processes started (and warmed) before the clock starts.
+            list(pool.map(bare_heapq_loop, [1, 1]))
+            started = time.perf_counter()
+            list(pool.map(bare_heapq_loop, [n_events] * jobs))
+            return time.perf_counter() - started
+
+    return _timed_pair(timed, first)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings
@@ -68,3 +71,20 @@ def busy(overrides: Sequence[str] = ()) -> Scenario:
 @pytest.fixture
 def busy_scenario() -> Scenario:
     return busy()
+
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """Load a module of ``benchmarks/`` (not a package) from its file, under its own name.
+
+    Registered in ``sys.modules`` so that the benchmark modules that import
+    one another by name (``from national_runs import ...``) find it.
+    """
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -9,7 +9,6 @@ a tiny run.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import subprocess
 import sys
@@ -19,20 +18,13 @@ from types import ModuleType
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from tests.conftest import BENCHMARKS, load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
     """The benchmark's runs (``national_runs``), loaded from their file."""
-    spec = importlib.util.spec_from_file_location(
-        "national_runs", BENCHMARKS / "national_runs.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["national_runs"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("national_runs")
 
 
 def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load(name: str) -> ModuleType:
-    """Load a module of ``benchmarks/`` from its file, under its own name."""
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def runs() -> ModuleType:
     """The sweep timings, loaded after the runs they import (``national_runs``)."""
-    _load("national_runs")
-    return _load("sweep_runs")
+    load_benchmark("national_runs")
+    return load_benchmark("sweep_runs")
 
 
 def test_a_sweep_timing_starts_with_1_or_2_workers_only(runs: ModuleType) -> None:
