@@ -78,9 +78,9 @@ def pooled(overrides: Sequence[str] = (), layers: int = 3) -> Scenario:
 def swept_to_l2(w: World) -> tuple[Account, Account]:
     """Credit case 0's 10 fen to a first-layer account; return it and the account it swept to."""
     l1 = w.l1()
-    w.net.credit(l1, {0: 10})
+    w.net.credit(l1, 0, 10)
     w.run(L1_DWELL + 0.01)
-    (l2,) = [a for a in w.net.accounts if a.lots]
+    (l2,) = [a for a in w.net.accounts if not a.is_empty()]
     return l1, l2
 
 
@@ -91,9 +91,9 @@ def test_a_pooled_account_holds_every_victims_lot_separately() -> None:
     w = World(pooled())
     acct = w.l1()
     assert all(w.net.first_layer_account(c) is acct for c in w.cases)  # one account
-    w.net.credit(acct, {0: 100})
-    w.net.credit(acct, {1: 250, 2: 7})
-    w.net.credit(acct, {0: 1})
+    w.net.credit(acct, 0, 100)
+    w.net.credit_lots(acct, {1: 250, 2: 7})
+    w.net.credit(acct, 0, 1)
     assert w.net.held(acct.id) == {0: 101, 1: 250, 2: 7}
 
 
@@ -101,7 +101,7 @@ def test_a_pooled_account_holds_every_victims_lot_separately() -> None:
 def test_freezing_a_pooled_account_credits_each_case_exactly_its_lot(by: int) -> None:
     w = World(pooled())
     acct = w.l1()
-    w.net.credit(acct, {0: 101, 1: 250, 2: 7})
+    w.net.credit_lots(acct, {0: 101, 1: 250, 2: 7})
     w.run(10.0)
     w.net.freeze(acct, by)
     police = [c.frozen_police_fen for c in w.cases]
@@ -121,9 +121,9 @@ def test_after_a_split_freezing_every_account_returns_each_case_its_money() -> N
     w = World(network_scenario(["mule_network.accounts_per_bank=50"]))
     sent = {0: 1_000_001, 1: 3, 2: 77_777}
     for cid, fen in sent.items():
-        w.net.credit(w.net.first_layer_account(w.cases[cid]), {cid: fen})
+        w.net.credit(w.net.first_layer_account(w.cases[cid]), cid, fen)
     w.run(L1_DWELL + L2_DWELL + 1)  # money split across the last layer
-    holding = {a: set(a.lots) for a in w.net.accounts if a.lots}
+    holding = {a: set(a.holding()) for a in w.net.accounts if not a.is_empty()}
     assert all(a.layer == 2 for a in holding)
     assert len(holding) > len(sent)  # the fan-out of 2 did split lots
     for acct in holding:
@@ -138,7 +138,7 @@ def test_credit_into_a_frozen_account_is_frozen_at_once() -> None:
     acct = w.l1()
     w.net.freeze(acct, BY_BANK)
     w.run(5.0)
-    w.net.credit(acct, {1: 500})
+    w.net.credit(acct, 1, 500)
     assert w.cases[1].frozen_bank_fen == 500
     assert w.cases[1].accounts_frozen == 0  # the account was counted when it was frozen
     assert w.cases[1].last_freeze_min == 5.0
@@ -148,7 +148,7 @@ def test_credit_into_a_frozen_account_is_frozen_at_once() -> None:
 def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
     w = World(pooled(layers=1))  # one layer: its sweep is the cash-out
     acct = w.l1()
-    w.net.credit(acct, {0: 900})
+    w.net.credit(acct, 0, 900)
     w.run(L1_DWELL + CASH - 0.01)
     assert w.net.held(acct.id) == {0: 900}
     w.run(L1_DWELL + CASH + 0.01)
@@ -164,7 +164,7 @@ def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() 
         pooled(["response.stop_payment.freeze_prob=0", "response.stop_payment.expiry_min=100"])
     )
     acct = w.l1()
-    w.net.credit(acct, {0: 500, 1: 20})
+    w.net.credit_lots(acct, {0: 500, 1: 20})
     w.at(1.0, lambda: w.net.stop(acct))
     w.run(50.0)  # well past the 22-minute dwell
     assert acct.status == STOPPED
@@ -178,7 +178,7 @@ def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() 
     w.run(101.0 + L1_DWELL + 0.01)
     assert w.net.held(acct.id) == {}
     assert w.net.balances()[0] == [500, 20, 0]  # now in layer 2
-    assert all(a.layer == 1 for a in w.net.accounts if a.lots)
+    assert all(a.layer == 1 for a in w.net.accounts if not a.is_empty())
 
 
 def test_a_stop_converted_before_it_lapses_freezes_the_money() -> None:
@@ -186,7 +186,7 @@ def test_a_stop_converted_before_it_lapses_freezes_the_money() -> None:
         pooled(["response.stop_payment.freeze_prob=1", "banks.xiamen_bank.freeze_latency_min=60"])
     )
     acct = w.l1()
-    w.net.credit(acct, {2: 42})
+    w.net.credit(acct, 2, 42)
     w.at(1.0, lambda: w.net.stop(acct))
     w.run(60.9)
     assert acct.status == STOPPED
@@ -208,7 +208,7 @@ def test_a_freeze_slower_than_the_expiry_never_happens() -> None:
         )
     )
     acct = w.l1()
-    w.net.credit(acct, {0: 42})
+    w.net.credit(acct, 0, 42)
     w.at(1.0, lambda: w.net.stop(acct))
     w.run(1000.0)
     assert w.cases[0].frozen_police_fen == 0
@@ -228,7 +228,7 @@ def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() ->
         pooled(["banks.xiamen_bank.risk_freeze_prob=1", "banks.xiamen_bank.risk_detect_min=10"])
     )
     acct = w.l1()
-    w.net.credit(acct, {0: 300})
+    w.net.credit(acct, 0, 300)
     w.run(9.9)
     assert acct.status == ACTIVE
     w.run(10.1)
@@ -239,7 +239,7 @@ def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() ->
 def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer() -> None:
     w = World(pooled())
     first = w.l1()
-    w.net.credit(first, {0: 10})
+    w.net.credit(first, 0, 10)
     label = w.net.label(first.id)
     w.net.freeze(first, BY_POLICE)
     second = w.l1()  # the slot's fresh account, same bank and layer
@@ -248,7 +248,7 @@ def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer()
     assert all(a is not first and a is not second for a in w.net.accounts)
     assert w.net.accounts[second.id] is stand_in
     assert (stand_in.bank, stand_in.layer) == (first.bank, first.layer)
-    assert stand_in.status == FROZEN and stand_in.lots is None
+    assert stand_in.status == FROZEN and stand_in.is_empty()
     assert w.net.label(first.id) == label and w.net.held(first.id) == {}
     assert w.net.n_accounts == 2 and w.net.balances() == ([0, 0, 0], [0, 0, 0])
 
@@ -286,9 +286,9 @@ def test_money_forwarded_after_a_freeze_goes_to_a_fresh_account() -> None:
     w = World(pooled())
     _, l2 = swept_to_l2(w)
     w.net.freeze(l2, BY_POLICE)
-    w.net.credit(w.l1(), {1: 20})
+    w.net.credit(w.l1(), 1, 20)
     w.run(2 * L1_DWELL + 1)
-    holders = [a for a in w.net.accounts if a.lots and 1 in a.lots]
+    holders = [a for a in w.net.accounts if a.fen_of(1)]
     assert holders and l2 not in holders
     assert w.cases[1].frozen_police_fen == 0
 
@@ -311,8 +311,8 @@ def test_local_share_routes_first_payments_to_the_victims_region() -> None:
 def two_cases_swept(w: World) -> Account:
     """Pay cases 0 and 1 into accounts of their own, run two sweeps; return case 1's account."""
     a0, a1 = (w.net.first_layer_account(c) for c in w.cases[:2])
-    w.net.credit(a0, {0: 100})
-    w.net.credit(a1, {1: 100})
+    w.net.credit(a0, 0, 100)
+    w.net.credit(a1, 1, 100)
     w.run(L1_DWELL + L2_DWELL + 1)
     return a1
 
@@ -341,9 +341,9 @@ def test_no_trail_is_kept_once_tracing_is_over() -> None:
 def test_cases_swept_together_each_get_a_trail_of_their_own() -> None:
     w = World(pooled())  # one account per bank and layer: the three lots travel together
     acct = w.l1()
-    w.net.credit(acct, {0: 100, 1: 200})
+    w.net.credit_lots(acct, {0: 100, 1: 200})
     w.cases[2].trail = vec[i64]([~99, 1, 98])  # case 2 already has a trail
-    w.net.credit(acct, {2: 300})
+    w.net.credit(acct, 2, 300)
     w.run(L1_DWELL + 1)
     trails = [c.trail for c in w.cases]
     (l2,) = trail_children(trails[0], acct.id)
@@ -368,9 +368,9 @@ def test_accounts_are_numbered_as_opened_and_start_active_and_empty() -> None:
         assert (a.layer, a.bank) == (0, 0) and 0 <= a.slot < 50
         assert a.status == ACTIVE and a.frozen_by == BY_POLICE
         assert not a.sweep_due and a.hold_until == 0.0
-        assert a.stop_gen == 0 and a.lots is None
+        assert a.stop_gen == 0 and a.is_empty()
     last = w.net.accounts[-1]
-    w.net.credit(last, {0: 50})
+    w.net.credit(last, 0, 50)
     assert w.net.held(last.id) == {0: 50}
 
 
@@ -390,7 +390,7 @@ def test_withdrawal_delay_postpones_the_cash_out_of_large_credits(fen: int, dela
         )
     )
     acct = w.l1()
-    w.net.credit(acct, {0: fen})
+    w.net.credit(acct, 0, fen)
     w.run(L1_DWELL + CASH + 0.01)
     assert w.cases[0].cashed_out_fen == (0 if delayed else fen)
     w.run(99.9)
@@ -454,7 +454,7 @@ def test_every_fen_is_held_frozen_or_cashed_out(
 
     def pay(payment: tuple[int, int]) -> None:
         cid, fen = payment
-        net.credit(net.first_layer_account(cases[cid]), {cid: fen})
+        net.credit(net.first_layer_account(cases[cid]), cid, fen)
 
     def act(action: tuple[str, int]) -> None:
         kind, k = action

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudsim.model.routing import Picker, bank_pickers
+from fraudsim.model.accounts import Account, AccountBook
+from fraudsim.model.kernel import Clock
+from fraudsim.model.routing import Picker, Router, bank_pickers
+from fraudsim.rng import Streams
+from fraudsim.scenario.loading import load_scenario
 
 
 @settings(max_examples=300, deadline=None)
@@ -46,3 +51,66 @@ def test_other_bank_picker_spreads_over_the_regions_other_banks() -> None:
     _, _, other_bank = bank_pickers([0.2, 0.2, 0.6], [0, 0, 0], 1)
     assert other_bank[0].items == [1, 2] and other_bank[0].cdf == [0.25, 1.0]
     assert other_bank[2].items == [0, 1] and other_bank[2].cdf == [0.5, 1.0]
+
+
+# -- the router --------------------------------------------------------------------
+
+NATIONAL = Path(__file__).resolve().parent.parent / "scenarios" / "national-year.toml"
+
+
+def _router(overrides: list[str]) -> tuple[Router, list[Account]]:
+    """A router on the national scenario's banks, two slots a bank; and the accounts caught."""
+    scenario = load_scenario(NATIONAL, ["mule_network.accounts_per_bank=2", *overrides])
+    book = AccountBook(len(scenario.mule_network.layers), len(scenario.banks), 2)
+    caught: list[Account] = []
+    return Router(scenario, Streams(seed=1), book, Clock(), caught.append), caught
+
+
+def test_the_router_opens_an_account_once_per_slot_and_reuses_it() -> None:
+    router, _ = _router([])
+    picked = [router.first_layer_account(0) for _ in range(300)]
+    opened = router.book.accounts
+    assert {a.id for a in picked} == {a.id for a in opened}
+    assert all(a.layer == 0 for a in opened)
+    slots = {(a.bank, a.slot) for a in opened}
+    assert len(slots) == len(opened) and len(opened) < len(picked)  # two slots a bank, reused
+    # A retired account's slot gets a fresh account the next time it is chosen.
+    old = picked[0]
+    router.book.retire(old)
+    fresh = [router.first_layer_account(0) for _ in range(300)]
+    assert old not in fresh
+    assert any((a.bank, a.slot) == (old.bank, old.slot) for a in opened if a is not old)
+
+
+def test_banks_catch_fresh_accounts_with_their_risk_probability_after_their_delay() -> None:
+    banks = load_scenario(NATIONAL).banks
+    every = [f"banks.{b}.risk_freeze_prob=1" for b in banks]
+    delays = [f'banks.{b}.risk_detect_min={{kind="constant",value=30}}' for b in banks]
+    router, caught = _router([*every, *delays])
+    for _ in range(50):
+        router.first_layer_account(0)
+    opened = list(router.book.accounts)
+    router.clock.run_to(29.0)
+    assert caught == []  # not before the delay
+    router.clock.run_to(31.0)
+    assert caught == opened  # each opening caught once, in order
+    never, _ = _router([f"banks.{b}.risk_freeze_prob=0" for b in banks])
+    for _ in range(50):
+        never.first_layer_account(0)
+    assert never.clock.pending == 0
+
+
+def test_the_next_account_stays_in_the_bank_without_cross_shares() -> None:
+    no_cross = [
+        f"mule_network.layers.{k}.{field}=0"
+        for k in range(3)
+        for field in ("cross_region_share", "cross_bank_share")
+    ]
+    router, _ = _router(no_cross)
+    moved = _router([])[0]
+    for bank in range(len(router.bank_region)):
+        for _ in range(20):
+            nxt = router.next_account(0, bank)
+            assert (nxt.layer, nxt.bank) == (1, bank)
+    # With the scenario's shares, money does leave the bank.
+    assert any(moved.next_account(0, 0).bank != 0 for _ in range(50))

@@ -233,8 +233,8 @@ def test_an_untallied_channel_fails_conservation(
 ) -> None:
     original = Network._cash_out
 
-    def untallied(self: Network, account: Account, lots: dict[int, int]) -> None:
-        original(self, account, lots)
+    def untallied(self: Network, account: Account, cid: int, fen: int) -> None:
+        original(self, account, cid, fen)
         self.cashed_by_channel[account.channel] -= 1
 
     monkeypatch.setattr(Network, "_cash_out", untallied)
@@ -249,8 +249,8 @@ def test_a_leaking_split_fails_conservation(
 ) -> None:
     original = Network._forward
 
-    def leaky(self: Network, account: Account, lots: dict[int, int]) -> None:
-        original(self, account, {cid: fen - (fen % 2) for cid, fen in lots.items()})  # odd fen lost
+    def leaky(self: Network, account: Account, cid: int, fen: int) -> None:
+        original(self, account, cid, fen - (fen % 2))  # an odd fen is lost
 
     monkeypatch.setattr(Network, "_forward", leaky)
     rows = money_checks(base)

@@ -5,11 +5,18 @@ fraudsim/engine.py) keeps the fields unboxed in the object itself, so a
 sweep reads an account's layer, status and lots from one or two cache
 lines with plain loads, where parallel per-account columns cost a list
 lookup (and an unboxing) per field, each in a different part of memory.
+
+An account's holding is its lots, case id -> fen. Most hold one case's
+money at a time (in ten days of the national year, 92% of credits and 90%
+of onward sweeps carried one case), so that lot lives in two fields of
+the account, and a dictionary is made only once a second case's money
+arrives: a dictionary is another object to make, fill, walk and free,
+usually in memory the cache no longer holds.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 # Final: a compiled build inlines them instead of looking them up at each use.
 ACTIVE: Final = 0
@@ -36,7 +43,12 @@ class Account:
             from a later one).
         frozen_by: ``BY_POLICE`` or ``BY_BANK``, once frozen.
         channel: Cash-out channel of its next sweep (last layer only).
-        lots: What it holds, case id -> fen; None while it holds nothing.
+        sole_case: The one case whose money it holds, or -1 (nothing, or
+            several cases' money: see ``lots``).
+        sole_fen: That case's fen (0 when ``sole_case`` is -1).
+        lots: What it holds when that is money of several cases, case id ->
+            fen; None otherwise. Read the holding through
+            :meth:`holding`, :meth:`fen_of` and :meth:`is_empty`.
     """
 
     # A national year opens millions of accounts: slots keep each small on
@@ -50,6 +62,8 @@ class Account:
         "layer",
         "lots",
         "slot",
+        "sole_case",
+        "sole_fen",
         "status",
         "stop_gen",
         "sweep_due",
@@ -66,7 +80,69 @@ class Account:
         self.stop_gen = 0
         self.frozen_by = BY_POLICE
         self.channel = 0
+        self.sole_case = -1
+        self.sole_fen = 0
         self.lots: dict[int, int] | None = None
+
+    def is_empty(self) -> bool:
+        """Return whether it holds no money."""
+        return self.lots is None and self.sole_case < 0
+
+    def holding(self) -> dict[int, int]:
+        """Return its lots, case id -> fen, as a dict to read, not change (empty if none)."""
+        if self.lots is not None:
+            return self.lots
+        return {self.sole_case: self.sole_fen} if self.sole_case >= 0 else {}
+
+    def fen_of(self, case_id: int) -> int:
+        """Return the fen it holds of one case."""
+        if self.lots is not None:
+            return self.lots.get(case_id, 0)
+        return self.sole_fen if self.sole_case == case_id else 0
+
+    def add(self, case_id: int, fen: int) -> None:
+        """Add one case's money to its holding (a dict is made once a second case arrives)."""
+        lots = self.lots
+        if lots is not None:
+            lots[case_id] = lots.get(case_id, 0) + fen
+        elif self.sole_case < 0:
+            self.sole_case = case_id
+            self.sole_fen = fen
+        elif self.sole_case == case_id:
+            self.sole_fen += fen
+        else:
+            self.lots = {self.sole_case: self.sole_fen, case_id: fen}
+            self.sole_case = -1
+            self.sole_fen = 0
+
+    def add_lots(self, lots: dict[int, int]) -> None:
+        """Add several lots to its holding.
+
+        It may keep ``lots`` itself: the caller must not change it afterwards.
+        """
+        if len(lots) == 1:  # a part of a split may carry one case's money
+            for cid, fen in lots.items():
+                self.add(cid, fen)
+            return
+        held = self.lots
+        if held is None:
+            if self.sole_case < 0:
+                self.lots = lots  # takes over the caller's dict
+                return
+            held = self.lots = {self.sole_case: self.sole_fen}
+            self.sole_case = -1
+            self.sole_fen = 0
+        # Keys typed Any: the lot's own key object goes in (see lots.split_lots).
+        keyed: dict[Any, int] = lots
+        merged: dict[Any, int] = held
+        for cid, fen in keyed.items():
+            merged[cid] = merged.get(cid, 0) + fen
+
+    def empty(self) -> None:
+        """Forget its holding: the money has left (swept on, cashed out or frozen)."""
+        self.lots = None
+        self.sole_case = -1
+        self.sole_fen = 0
 
 
 class AccountBook:
@@ -141,3 +217,24 @@ class AccountBook:
             stand_in = self._frozen[key] = Account(-1, account.bank, account.layer, -1)
             stand_in.status = FROZEN
         self.accounts[account.id] = stand_in
+
+    def balances(self, n_cases: int) -> tuple[list[int], list[int]]:
+        """Return per case the fen still in accounts, and the part held by a stop.
+
+        Two lists indexed by case id (zero for a case with nothing left in
+        any account): the case table reads them for all its cases at once,
+        where looking each case up in a dict cost about 0.4 µs a case.
+        """
+        in_accounts = [0] * n_cases
+        held = [0] * n_cases
+        for account in self.accounts:
+            if account.is_empty():
+                continue
+            stopped = account.status == STOPPED
+            for cid, fen in account.holding().items():
+                # Read, add, store: a compiled build does ``+=`` on a list's
+                # item through the generic number protocol.
+                in_accounts[cid] = in_accounts[cid] + fen
+                if stopped:
+                    held[cid] = held[cid] + fen
+        return in_accounts, held

@@ -1,8 +1,11 @@
 """Mule accounts: money rests, is split onward, pooled, stopped, frozen or cashed out.
 
 Money is held as lots, case id -> fen, divided exactly at each hop (see
-:mod:`fraudsim.model.lots`); routing chooses the next bank
-(:mod:`fraudsim.model.routing`).
+:mod:`fraudsim.model.lots`); the router chooses the next account
+(:mod:`fraudsim.model.routing`). Most sweeps carry one case's money, which
+goes through :meth:`Network.credit`, :meth:`Network._forward` and
+:meth:`Network._cash_out` as a case id and fen; the money of several cases
+pooled in one account goes through their ``_lots`` twins as a dict.
 
 Each account is an :class:`~fraudsim.model.accounts.Account`, numbered in
 the order opened; the network's :class:`~fraudsim.model.accounts.AccountBook`
@@ -17,9 +20,9 @@ through a channel, after which the money is gone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from librt.vecs import append, extend
+from librt.vecs import append, extend, vec
+from mypy_extensions import i64
 
 from fraudsim.model.accounts import (
     ACTIVE,
@@ -33,7 +36,7 @@ from fraudsim.model.accounts import (
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Clock
 from fraudsim.model.lots import NO_IDS, parts_of, split_lots
-from fraudsim.model.routing import Picker, bank_pickers
+from fraudsim.model.routing import Picker, Router
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
@@ -64,16 +67,7 @@ class Network:
         net = scenario.mule_network
         self.layers = net.layers
         self.last_layer = len(net.layers) - 1
-        self.per_bank = net.accounts_per_bank
         self.bank_names = list(scenario.banks)
-        banks = [scenario.banks[b] for b in self.bank_names]
-        self.region_names = list(scenario.regions)
-        self.bank_region = [self.region_names.index(b.region) for b in banks]
-        share = [b.market_share for b in banks]
-        self.pick_in_region, self.pick_out_region, self.pick_other_bank = bank_pickers(
-            share, self.bank_region, len(self.region_names)
-        )
-        self.local_share = net.first_layer_local_share
         # The withdrawal-delay rule as plain fields (credit() checks it at
         # every movement): it applies to the last layer, or to no layer (-1)
         # when the rule is off.
@@ -81,13 +75,6 @@ class Network:
         self._hold_layer = self.last_layer if rule.enabled else -1
         self._hold_from_fen = rule.threshold_fen
         self._hold_min = rule.delay_min
-        # Hot-path constants, looked up once (the sums are the same floats
-        # the scenario's fields would give at each use).
-        self._n_banks = len(self.bank_names)
-        self._cross_region = [layer.cross_region_share for layer in net.layers]
-        self._cross_any = [
-            layer.cross_region_share + layer.cross_bank_share for layer in net.layers
-        ]
         self.channel_names = list(net.cash_out)
         self.channel_pick = Picker(
             list(range(len(self.channel_names))), [c.share for c in net.cash_out.values()]
@@ -97,7 +84,7 @@ class Network:
         self._samplers(scenario, streams)
         # Every account opened and the pools in use. The book's list, also
         # as a field here: stop requests look accounts up by number.
-        self.book = AccountBook(len(self.layers), len(banks), self.per_bank)
+        self.book = AccountBook(len(self.layers), len(self.bank_names), net.accounts_per_bank)
         self.accounts = self.book.accounts
         self.cashed_by_channel = [0] * len(self.channel_names)
         self.movements = 0
@@ -108,15 +95,13 @@ class Network:
         # method object for it, freed when the happening runs, often days
         # later, beside neighbours no longer in the cache.
         self._sweep_handler: Callable[[Account], None] = self._on_sweep
-        self._police_freeze_handler: Callable[[tuple[Account, int]], None] = (
-            self._on_police_freeze
-        )
+        self._police_freeze_handler: Callable[[tuple[Account, int]], None] = self._on_police_freeze
         self._expiry_handler: Callable[[tuple[Account, int]], None] = self._on_expiry
         self._risk_freeze_handler: Callable[[Account], None] = self._on_risk_freeze
+        self.router = Router(scenario, streams, self.book, clock, self._risk_freeze_handler)
+        self.bank_region = self.router.bank_region
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
-        self.u_route = Uniforms(streams.generator("network.routing"))
-        self.u_risk = Uniforms(streams.generator("network.risk"))
         self.u_freeze = Uniforms(streams.generator("network.freeze_decision"))
         self.u_channel = Uniforms(streams.generator("network.channel"))
         self.dwell = [
@@ -141,10 +126,6 @@ class Network:
         self.inquiry_latency = [
             streams.sampler(f"bank.{b}.inquiry", banks[b].inquiry_latency_min) for b in banks
         ]
-        self.risk_detect = [
-            streams.sampler(f"bank.{b}.risk_detect", banks[b].risk_detect_min) for b in banks
-        ]
-        self.risk_prob = [banks[b].risk_freeze_prob for b in banks]
 
     # -- accounts -------------------------------------------------------------
 
@@ -153,34 +134,9 @@ class Network:
         """Return the number of accounts opened so far."""
         return len(self.accounts)
 
-    def _account(self, layer: int, bank: int) -> Account:
-        """Pick (opening on first use) one of the bank's mule accounts in a layer."""
-        slot = int(self.u_route.next() * self.per_bank)
-        account = self.book.in_slot(layer, bank, slot)
-        if account is None:
-            account = self.book.open(layer, bank, slot)
-            self._maybe_risk_freeze(account)
-        return account
-
-    def _maybe_risk_freeze(self, account: Account) -> None:
-        """The bank's own controls may catch a new mule account after a delay."""
-        bank = account.bank
-        if self.u_risk.next() < self.risk_prob[bank]:
-            self.clock.after(self.risk_detect[bank].next(), self._risk_freeze_handler, account)
-
     def first_layer_account(self, case: Case) -> Account:
-        """Choose the first-level mule account a victim's payment goes to."""
-        u = self.u_route.next()
-        pick = self.pick_in_region if u < self.local_share else self.pick_out_region
-        return self._account(0, pick[case.region].pick(self.u_route.next()))
-
-    def _next_account(self, layer: int, bank: int) -> Account:
-        u = self.u_route.next()
-        if u < self._cross_region[layer]:
-            bank = self.pick_out_region[self.bank_region[bank]].pick(self.u_route.next())
-        elif u < self._cross_any[layer]:
-            bank = self.pick_other_bank[bank].pick(self.u_route.next())
-        return self._account(layer + 1, bank)
+        """Choose the first-layer mule account a victim's payment goes to."""
+        return self.router.first_layer_account(case.region)
 
     def label(self, acct: int) -> str:
         """Return a readable account name: layer, bank and number."""
@@ -189,8 +145,18 @@ class Network:
 
     # -- money movement -------------------------------------------------------
 
-    def credit(self, account: Account, lots: dict[int, int]) -> None:
-        """Money arrives in an account: freeze it, hold it, or plan its onward sweep.
+    def credit(self, account: Account, case_id: int, fen: int) -> None:
+        """One case's money arrives in an account: freeze it, hold it, or plan its onward sweep."""
+        self.movements += 1
+        status = account.status
+        if status == FROZEN:
+            self._freeze_lot(case_id, fen, account.frozen_by, account, count_account=False)
+            return
+        account.add(case_id, fen)
+        self._credited(account, status, fen)
+
+    def credit_lots(self, account: Account, lots: dict[int, int]) -> None:
+        """Several cases' money arrives together (lots, case id -> fen, not empty).
 
         The account may keep ``lots`` itself as its holding: the caller hands
         the dict over and must not change it afterwards.
@@ -200,21 +166,16 @@ class Network:
         if status == FROZEN:
             self._freeze_lots(lots, account.frozen_by, account, count_account=False)
             return
-        held = account.lots
-        if held is None:
-            account.lots = lots  # the account takes over the caller's dict
-        else:
-            # Keys typed Any: the lot's own key object goes back in (see split_lots).
-            keyed: dict[Any, int] = lots
-            merged: dict[Any, int] = held
-            for cid, fen in keyed.items():
-                merged[cid] = merged.get(cid, 0) + fen
-        if account.layer == self._hold_layer:
-            total = 0
-            for fen in lots.values():  # a loop, not sum(): no call through the builtins
-                total += fen
-            if total >= self._hold_from_fen:
-                account.hold_until = max(account.hold_until, self.clock.now + self._hold_min)
+        account.add_lots(lots)
+        total = 0
+        for fen in lots.values():  # a loop, not sum(): no call through the builtins
+            total += fen
+        self._credited(account, status, total)
+
+    def _credited(self, account: Account, status: int, fen: int) -> None:
+        """After ``fen`` arrived: apply the withdrawal-delay rule and plan the sweep."""
+        if account.layer == self._hold_layer and fen >= self._hold_from_fen:
+            account.hold_until = max(account.hold_until, self.clock.now + self._hold_min)
         if status == ACTIVE and not account.sweep_due:
             self._plan_sweep(account)
 
@@ -230,40 +191,82 @@ class Network:
 
     def _on_sweep(self, account: Account) -> None:
         account.sweep_due = False
-        lots = account.lots
-        if account.status != ACTIVE or not lots:
+        if account.status != ACTIVE or account.is_empty():
             return
         now = self.clock.now
         if now < account.hold_until:
             account.sweep_due = True
             self.clock.after(account.hold_until - now, self._sweep_handler, account)
             return
-        account.lots = None
-        if account.layer == self.last_layer:
-            self._cash_out(account, lots)
+        lots, cid, fen = account.lots, account.sole_case, account.sole_fen
+        account.empty()
+        last = account.layer == self.last_layer
+        if lots is None:
+            if last:
+                self._cash_out(account, cid, fen)
+            else:
+                self._forward(account, cid, fen)
+        elif last:
+            self._cash_out_lots(account, lots)
         else:
-            self._forward(account, lots)
+            self._forward_lots(account, lots)
 
-    def _cash_out(self, account: Account, lots: dict[int, int]) -> None:
-        ch = account.channel
-        cases = self.cases
-        total = 0
-        for cid, fen in lots.items():
-            cases[cid].cashed_out_fen += fen
-            total += fen
-            if cid == self.traced_id:
-                self.log(cases[cid], "cash_out", account.id, fen, self.channel_names[ch])
+    def _cash_out(self, account: Account, cid: int, fen: int) -> None:
+        """The last layer's sweep of one case's money: cashed out, gone."""
+        self._cash_lot(account, cid, fen)
         # Read, add, store: a compiled build does ``+=`` on a list's item
         # through the generic number protocol.
+        ch = account.channel
+        self.cashed_by_channel[ch] = self.cashed_by_channel[ch] + fen
+        self.movements += 1
+
+    def _cash_out_lots(self, account: Account, lots: dict[int, int]) -> None:
+        total = 0
+        for cid, fen in lots.items():
+            self._cash_lot(account, cid, fen)
+            total += fen
+        ch = account.channel
         self.cashed_by_channel[ch] = self.cashed_by_channel[ch] + total
         self.movements += 1
 
-    def _forward(self, account: Account, lots: dict[int, int]) -> None:
-        """Send the balance on: every lot split equally across the next layer's accounts."""
+    def _cash_lot(self, account: Account, cid: int, fen: int) -> None:
+        case = self.cases[cid]
+        case.cashed_out_fen += fen
+        if cid == self.traced_id:
+            self.log(case, "cash_out", account.id, fen, self.channel_names[account.channel])
+
+    def _children(self, account: Account) -> list[Account]:
+        """Draw how many accounts of the next layer a balance goes to, and which."""
         layer = account.layer
         k = parts_of(self.fan_out[layer].next())
         bank = account.bank
-        children = [self._next_account(layer, bank) for _ in range(k)]
+        router = self.router  # called as a method: a compiled build then calls it natively
+        return [router.next_account(layer, bank) for _ in range(k)]
+
+    def _forward(self, account: Account, cid: int, fen: int) -> None:
+        """Send one case's money on, split equally in whole fen across the next layer's accounts."""
+        children = self._children(account)
+        k = len(children)
+        case = self.cases[cid]
+        # Only money that police will trace, and still can, needs its trail kept.
+        if case.reports and not case.tracing_over:
+            # Copied into the case's own buffer, never shared (see NO_IDS).
+            case.trail = extend(case.trail, self._trail_entry(account, children))
+        # As split_lots divides a lot: remainders to the first parts.
+        q = fen // k
+        r = fen - q * k
+        if cid == self.traced_id:
+            for j in range(k):
+                self._log_hop(account, children[j], q + (j < r))
+        for j in range(k):
+            share = q + (j < r)
+            if share:
+                self.credit(children[j], cid, share)
+
+    def _forward_lots(self, account: Account, lots: dict[int, int]) -> None:
+        """Send several cases' money on: each lot split equally across the next layer's accounts."""
+        children = self._children(account)
+        k = len(children)
         parts = [lots] if k == 1 else split_lots(lots, k)
         self._keep_trail(account, lots, children, parts)
         # An index loop, not zip(..., strict=True): a compiled build calls zip
@@ -271,7 +274,16 @@ class Network:
         for j in range(k):
             part = parts[j]
             if part:
-                self.credit(children[j], part)
+                self.credit_lots(children[j], part)
+
+    def _trail_entry(self, account: Account, children: list[Account]) -> vec[i64]:
+        """Return a sweep's trail entry: ``~account, k, child_1 .. child_k`` (see lots)."""
+        # The head is ~id, negative.
+        entry = append(NO_IDS, ~account.id)
+        entry = append(entry, len(children))
+        for child in children:
+            entry = append(entry, child.id)
+        return entry
 
     def _keep_trail(
         self,
@@ -285,23 +297,20 @@ class Network:
         entry = NO_IDS
         for cid in lots:
             case = cases[cid]
-            # Only money that police will trace, and still can, needs its trail kept.
             if case.reports and not case.tracing_over:
                 if len(entry) == 0:
-                    # Made once per sweep. The head is ~id, negative (see
-                    # lots.trail_children).
-                    entry = append(entry, ~account.id)
-                    entry = append(entry, len(children))
-                    for child in children:
-                        entry = append(entry, child.id)
-                # Copied into the case's own buffer, never shared (see NO_IDS).
+                    entry = self._trail_entry(account, children)  # made once per sweep
                 case.trail = extend(case.trail, entry)
         tid = self.traced_id
         if tid >= 0 and tid in lots:  # most runs trace no case
             for child, part in zip(children, parts, strict=True):
-                fen = part.get(tid, 0)
-                self.log(cases[tid], "hop", child.id, fen, f"from {self.label(account.id)}")
-                self.edges.append((self.clock.now, account.id, child.id, fen))
+                self._log_hop(account, child, part.get(tid, 0))
+
+    def _log_hop(self, account: Account, child: Account, fen: int) -> None:
+        """Record a hop of the traced case's money (``fen`` may be 0: a part it had no fen in)."""
+        tid = self.traced_id
+        self.log(self.cases[tid], "hop", child.id, fen, f"from {self.label(account.id)}")
+        self.edges.append((self.clock.now, account.id, child.id, fen))
 
     # -- stops and freezes ----------------------------------------------------
 
@@ -325,7 +334,7 @@ class Network:
         account, gen = stop
         if account.status == STOPPED and account.stop_gen == gen:
             account.status = ACTIVE
-            if account.lots and not account.sweep_due:
+            if not account.is_empty() and not account.sweep_due:
                 self._plan_sweep(account)
 
     def _on_police_freeze(self, stop: tuple[Account, int]) -> None:
@@ -342,53 +351,49 @@ class Network:
         account.status = FROZEN
         self.book.retire(account)
         account.frozen_by = by
-        lots, account.lots = account.lots, None
-        if lots:
+        lots, cid, fen = account.lots, account.sole_case, account.sole_fen
+        account.empty()
+        if lots is not None:
             self._freeze_lots(lots, by, account, count_account=True)
+        elif cid >= 0:
+            self._freeze_lot(cid, fen, by, account, count_account=True)
         self.book.release(account)
 
     def _freeze_lots(
         self, lots: dict[int, int], by: int, account: Account, count_account: bool
     ) -> None:
-        now = self.clock.now
-        cases = self.cases
         for cid, fen in lots.items():
-            case = cases[cid]
-            if by == BY_POLICE:
-                case.frozen_police_fen += fen
-            else:
-                case.frozen_bank_fen += fen
-            case.last_freeze_min = now
-            if count_account:
-                case.accounts_frozen += 1
-            if cid == self.traced_id:
-                who = "police" if by == BY_POLICE else "bank risk control"
-                self.log(case, "freeze", account.id, fen, f"frozen by {who}")
+            self._freeze_lot(cid, fen, by, account, count_account)
+
+    def _freeze_lot(
+        self, cid: int, fen: int, by: int, account: Account, count_account: bool
+    ) -> None:
+        """Give one case's money in ``account`` back to its victim as frozen (``by`` whom)."""
+        case = self.cases[cid]
+        if by == BY_POLICE:
+            case.frozen_police_fen += fen
+        else:
+            case.frozen_bank_fen += fen
+        case.last_freeze_min = self.clock.now
+        if count_account:
+            case.accounts_frozen += 1
+        if cid == self.traced_id:
+            who = "police" if by == BY_POLICE else "bank risk control"
+            self.log(case, "freeze", account.id, fen, f"frozen by {who}")
 
     # -- end of run -----------------------------------------------------------
 
     def held(self, acct: int) -> dict[int, int]:
         """Return the lots (case id -> fen) an account holds now (a dict to read, not change)."""
-        return self.accounts[acct].lots or {}
+        return self.accounts[acct].holding()
+
+    def held_fen(self, acct: int, case_id: int) -> int:
+        """Return the fen of one case an account holds now."""
+        return self.accounts[acct].fen_of(case_id)
 
     def balances(self) -> tuple[list[int], list[int]]:
         """Return per case the fen still in accounts, and the part held by a stop.
 
-        Two lists indexed by case id (zero for a case with nothing left in
-        any account): the case table reads them for all its cases at once,
-        where looking each case up in a dict cost about 0.4 µs a case.
+        Two lists indexed by case id (see :meth:`AccountBook.balances`).
         """
-        n = len(self.cases)
-        in_accounts = [0] * n
-        held = [0] * n
-        for account in self.accounts:
-            lots = account.lots
-            if not lots:
-                continue
-            stopped = account.status == STOPPED
-            for cid, fen in lots.items():
-                # Read, add, store (see _cash_out).
-                in_accounts[cid] = in_accounts[cid] + fen
-                if stopped:
-                    held[cid] = held[cid] + fen
-        return in_accounts, held
+        return self.book.balances(len(self.cases))

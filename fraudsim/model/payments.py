@@ -102,7 +102,7 @@ class Payments:
             case.in_transit_fen += fen
             self.clock.after(self._delay_min, self._delayed_credit_handler, (case, account, fen))
         else:
-            self.network.credit(account, {case.id: fen})
+            self.network.credit(account, case.id, fen)
         self.on_paid(case, acct)
         if i + 1 < case.n_pay:
             self.clock.at(case.plan_min[case.plan_lo + i + 1], self._installment_handler, case)
@@ -117,7 +117,7 @@ class Payments:
                 detail = "delayed credit recalled after the report"
                 self.log(case, "recall", account.id, fen, detail)
             return
-        self.network.credit(account, {case.id: fen})
+        self.network.credit(account, case.id, fen)
 
     def _on_report(self, case: Case) -> None:
         if len(case.l1_accounts) == 0:

@@ -270,7 +270,7 @@ class Response:
         if math.isnan(case.first_stop_min):
             case.first_stop_min = now
         if case.traced:
-            held = net.held(acct).get(case.id, 0)
+            held = net.held_fen(acct, case.id)
             self.log(
                 case,
                 "stop_executed",

@@ -4,14 +4,24 @@ Fraudsters mostly keep a victim's money in her own region at the first
 hop, then move it across banks and regions at each layer with the shares
 the scenario gives. Each situation (this region, other regions, another
 bank of the same region) is one weighted choice among banks, weighted by
-their market share, made by one uniform draw.
+their market share, made by one uniform draw. Within the chosen bank, the
+money goes to one of the accounts the fraudsters use there (a pool of
+slots; see :class:`~fraudsim.model.accounts.AccountBook`), a fresh one
+when the slot is empty; the bank's own risk controls may catch a fresh
+one some time after it is opened.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from itertools import accumulate
 from typing import Final
+
+from fraudsim.model.accounts import Account, AccountBook
+from fraudsim.model.kernel import Clock
+from fraudsim.rng import Streams, Uniforms
+from fraudsim.scenario.schema import Scenario
 
 SCAN_ITEMS: Final = 16
 """Pickers of up to this many candidates scan their weights instead of bisecting."""
@@ -74,3 +84,83 @@ def bank_pickers(
         for b in all_banks
     ]
     return in_region, out_region, other_bank
+
+
+class Router:
+    """Chooses the mule account that receives money next, opening one in an empty slot.
+
+    Args:
+        scenario: The validated scenario (its banks, regions and network layers).
+        streams: The replication's random streams.
+        book: The run's accounts and pools.
+        clock: The simulation clock.
+        on_caught: The handler the clock calls with an account its bank's
+            risk controls caught (it freezes the account).
+
+    Attributes:
+        bank_region: Each bank's region, by index.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        streams: Streams,
+        book: AccountBook,
+        clock: Clock,
+        on_caught: Callable[[Account], None],
+    ) -> None:
+        net = scenario.mule_network
+        banks = list(scenario.banks.values())
+        regions = list(scenario.regions)
+        self.bank_region = [regions.index(b.region) for b in banks]
+        self.pick_in_region, self.pick_out_region, self.pick_other_bank = bank_pickers(
+            [b.market_share for b in banks], self.bank_region, len(regions)
+        )
+        self.local_share = net.first_layer_local_share
+        # The sums once: the same floats the scenario's fields would give at each use.
+        self._cross_region = [layer.cross_region_share for layer in net.layers]
+        self._cross_any = [
+            layer.cross_region_share + layer.cross_bank_share for layer in net.layers
+        ]
+        self.per_bank = net.accounts_per_bank
+        self.book = book
+        self.u_route = Uniforms(streams.generator("network.routing"))
+        self.clock = clock
+        self.on_caught = on_caught
+        self.u_risk = Uniforms(streams.generator("network.risk"))
+        names = list(scenario.banks)
+        self.risk_prob = [b.risk_freeze_prob for b in banks]
+        self.risk_detect = [
+            streams.sampler(f"bank.{name}.risk_detect", b.risk_detect_min)
+            for name, b in zip(names, banks, strict=True)
+        ]
+
+    def first_layer_account(self, region: int) -> Account:
+        """Choose the first-layer account a payment of a victim in ``region`` goes to."""
+        u = self.u_route.next()
+        pick = self.pick_in_region if u < self.local_share else self.pick_out_region
+        return self._account(0, pick[region].pick(self.u_route.next()))
+
+    def next_account(self, layer: int, bank: int) -> Account:
+        """Choose the account of layer ``layer + 1`` that money in ``bank``'s account goes to."""
+        u = self.u_route.next()
+        if u < self._cross_region[layer]:
+            bank = self.pick_out_region[self.bank_region[bank]].pick(self.u_route.next())
+        elif u < self._cross_any[layer]:
+            bank = self.pick_other_bank[bank].pick(self.u_route.next())
+        return self._account(layer + 1, bank)
+
+    def _account(self, layer: int, bank: int) -> Account:
+        """Pick (opening on first use) one of the bank's mule accounts in a layer."""
+        slot = int(self.u_route.next() * self.per_bank)
+        account = self.book.in_slot(layer, bank, slot)
+        if account is None:
+            account = self.book.open(layer, bank, slot)
+            self._maybe_caught(account)
+        return account
+
+    def _maybe_caught(self, account: Account) -> None:
+        """The bank's own controls may catch a new mule account after a delay."""
+        bank = account.bank
+        if self.u_risk.next() < self.risk_prob[bank]:
+            self.clock.after(self.risk_detect[bank].next(), self.on_caught, account)

@@ -269,5 +269,5 @@ def _money_tree(run: RawRun, network: Network, case_id: int) -> None:
             )
     for _, _, dst, _ in network.edges:
         label = network.label(dst)
-        held = network.held(dst).get(case_id, 0)
+        held = network.held_fen(dst, case_id)
         run.tree_status[label] = AccountState(names[network.accounts[dst].status], held)
