@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from simpy.events import EventPriority
 
-from fraudsim.model.kernel import BUCKET_MIN, RING_BUCKETS, Clock
+from fraudsim.model.kernel import BUCKET_MIN, RING_BUCKETS, Call, Clock, Dispatcher
 
 
 class Recorder:
@@ -35,6 +35,48 @@ def test_after_and_at_fire_in_time_order_with_their_payloads() -> None:
     clock.at(25.5, rec, ("tuple", 1))
     clock.run_to(100.0)
     assert rec.calls == [(10.0, "a"), (20.0, {"case": 2}), (25.5, ("tuple", 1)), (30.0, "c")]
+
+
+class Owner(Dispatcher):
+    """A part of a model with two happenings, noting (time, code, payload) of each run."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.runs: list[tuple[float, int, Any]] = []
+
+    def dispatch(self, code: int, payload: Any) -> None:
+        self.runs.append((self.clock.now, code, payload))
+
+
+def test_calls_run_through_their_owners_dispatch_in_order_with_plain_handlers() -> None:
+    clock = Clock()
+    owner, rec = Owner(clock), Recorder(clock)
+    first, second = Call(owner, 0, "_first"), Call(owner, 1, "_second")
+    clock.after(5.0, second, "b")
+    clock.after(5.0, rec, "plain")
+    clock.at(2.0, first, "a")
+    clock.after(5.0, first, "c")
+    clock.after(RING_BUCKETS * BUCKET_MIN * 2, second, "far")  # an overflow bucket
+    clock.run_to(RING_BUCKETS * BUCKET_MIN * 3)
+    assert owner.runs == [
+        (2.0, 0, "a"),
+        (5.0, 1, "b"),
+        (5.0, 0, "c"),
+        (RING_BUCKETS * 2.0, 1, "far"),
+    ]
+    assert rec.calls == [(5.0, "plain")]
+    assert clock.events_processed == 5
+    # A Call is a plain callable too (as SimPy's step and the tests call it).
+    first("direct")
+    assert owner.runs[-1][1:] == (0, "direct")
+    assert repr(first) == "<Owner._first>"
+
+
+def test_a_dispatcher_without_its_own_dispatch_refuses_to_run() -> None:
+    clock = Clock()
+    clock.after(1.0, Call(Dispatcher(), 0, "_nothing"), None)
+    with pytest.raises(NotImplementedError):
+        clock.run_to(2.0)
 
 
 def test_payload_is_the_very_object_scheduled() -> None:
@@ -359,7 +401,11 @@ def test_one_bucket_in_the_ring_and_the_overflow_runs_in_order(ring: int) -> Non
     assert clock.pending == 5
     clock.run_to(1e9)
     assert [p for _, p in rec.calls] == [
-        "opens the window", "keeps bucket 99 open", "ring", "overflow", "ring, same time"
+        "opens the window",
+        "keeps bucket 99 open",
+        "ring",
+        "overflow",
+        "ring, same time",
     ]
     assert clock.pending == 1
 

@@ -20,6 +20,7 @@ through a channel, after which the money is gone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Final
 
 from librt.vecs import append, extend, vec
 from mypy_extensions import i64
@@ -34,7 +35,7 @@ from fraudsim.model.accounts import (
     AccountBook,
 )
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.lots import NO_IDS, parts_of, split_lots
 from fraudsim.model.routing import Picker, Router
 from fraudsim.rng import Streams, Uniforms
@@ -46,7 +47,13 @@ Logger = Callable[[Case, str, int, int, str], None]
 """Records an event of a traced case: (case, event, account, fen, detail)."""
 
 
-class Network:
+_SWEEP: Final = 0
+_POLICE_FREEZE: Final = 1
+_EXPIRY: Final = 2
+_RISK_FREEZE: Final = 3
+
+
+class Network(Dispatcher):
     """The mule-account network of one run.
 
     Args:
@@ -90,16 +97,27 @@ class Network:
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
         self.edges: list[tuple[float, int, int, int]] = []
-        # Handlers bound once: a pending happening holds its handler, and a
-        # compiled build would otherwise look each one up by name and make a
-        # method object for it, freed when the happening runs, often days
-        # later, beside neighbours no longer in the cache.
-        self._sweep_handler: Callable[[Account], None] = self._on_sweep
-        self._police_freeze_handler: Callable[[tuple[Account, int]], None] = self._on_police_freeze
-        self._expiry_handler: Callable[[tuple[Account, int]], None] = self._on_expiry
-        self._risk_freeze_handler: Callable[[Account], None] = self._on_risk_freeze
+        # Handlers made once: a pending happening holds its handler, and a
+        # bound method made at each scheduling would be freed when the
+        # happening runs, often days later, beside neighbours no longer in
+        # the cache. The clock runs them through dispatch (see kernel.Call).
+        self._sweep_handler = Call(self, _SWEEP, "_on_sweep")
+        self._police_freeze_handler = Call(self, _POLICE_FREEZE, "_on_police_freeze")
+        self._expiry_handler = Call(self, _EXPIRY, "_on_expiry")
+        self._risk_freeze_handler = Call(self, _RISK_FREEZE, "_on_risk_freeze")
         self.router = Router(scenario, streams, self.book, clock, self._risk_freeze_handler)
         self.bank_region = self.router.bank_region
+
+    def dispatch(self, code: int, payload: Any) -> None:
+        """Run a happening of the network the clock calls (see ``kernel.Dispatcher``)."""
+        if code == _SWEEP:
+            self._on_sweep(payload)
+        elif code == _POLICE_FREEZE:
+            self._on_police_freeze(payload)
+        elif code == _EXPIRY:
+            self._on_expiry(payload)
+        else:
+            self._on_risk_freeze(payload)
 
     def _samplers(self, scenario: Scenario, streams: Streams) -> None:
         self.u_freeze = Uniforms(streams.generator("network.freeze_decision"))

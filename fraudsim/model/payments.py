@@ -11,17 +11,24 @@ mule only after the delay, and a report before then recalls it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Final
 
 from librt.vecs import append
 
 from fraudsim.model.accounts import Account
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.network import Logger, Network
 from fraudsim.scenario.schema import Scenario
 
+_INSTALLMENT: Final = 0
+_REPORT: Final = 1
+_FLAG: Final = 2
+_RISK_HOLD: Final = 3
+_DELAYED_CREDIT: Final = 4
 
-class Payments:
+
+class Payments(Dispatcher):
     """Schedules and executes victims' payments.
 
     Args:
@@ -43,15 +50,25 @@ class Payments:
         self.on_paid: Callable[[Case, int], None] = lambda case, acct: None
         self.on_report: Callable[[Case], None] = lambda case: None
         self.on_flag: Callable[[Case], None] = lambda case: None
-        # Handlers bound once: a pending happening holds its handler, and a
-        # compiled build would otherwise look each one up by name.
-        self._installment_handler: Callable[[Case], None] = self._on_installment
-        self._report_handler: Callable[[Case], None] = self._on_report
-        self._flag_handler: Callable[[Case], None] = self._on_flag
-        self._risk_hold_handler: Callable[[Case], None] = self._on_risk_hold
-        self._delayed_credit_handler: Callable[[tuple[Case, Account, int]], None] = (
-            self._on_delayed_credit
-        )
+        # Handlers made once (see Network), run through dispatch.
+        self._installment_handler = Call(self, _INSTALLMENT, "_on_installment")
+        self._report_handler = Call(self, _REPORT, "_on_report")
+        self._flag_handler = Call(self, _FLAG, "_on_flag")
+        self._risk_hold_handler = Call(self, _RISK_HOLD, "_on_risk_hold")
+        self._delayed_credit_handler = Call(self, _DELAYED_CREDIT, "_on_delayed_credit")
+
+    def dispatch(self, code: int, payload: Any) -> None:
+        """Run a happening of a case's payments the clock calls (see ``kernel.Dispatcher``)."""
+        if code == _INSTALLMENT:
+            self._on_installment(payload)
+        elif code == _REPORT:
+            self._on_report(payload)
+        elif code == _FLAG:
+            self._on_flag(payload)
+        elif code == _RISK_HOLD:
+            self._on_risk_hold(payload)
+        else:
+            self._on_delayed_credit(payload)
 
     def admit(self, case: Case) -> None:
         """Plan a new case's exogenous events: payments, report, warning, hold."""

@@ -13,12 +13,12 @@ unless the regions cooperate.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from typing import Any, Final
 
 from librt.vecs import append
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.lots import trail_children, trail_has
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Account, Logger, Network
@@ -61,7 +61,16 @@ def _triage_key(triage: str, case: Case) -> float:
     return 0.0
 
 
-class Response:
+_STOP_EXECUTED: Final = 0
+_INQUIRY_ANSWERED: Final = 1
+_CALL_END: Final = 2
+_CASE_END: Final = 3
+_HOLD: Final = 4
+_PATROL_ARRIVE: Final = 5
+_PATROL_FREE: Final = 6
+
+
+class Response(Dispatcher):
     """Police and bank response to reported cases.
 
     Args:
@@ -138,15 +147,31 @@ class Response:
         self.u_dispatch = Uniforms(streams.generator("response.patrols.dispatch"))
         payments.on_report = self.report
         payments.on_paid = self._paid
-        # Handlers bound once: a pending happening holds its handler, and a
-        # compiled build would otherwise look each one up by name.
-        self._stop_handler: Callable[[StopRequest], None] = self._stop_executed
-        self._inquiry_handler: Callable[[StopRequest], None] = self._inquiry_answered
-        self._call_end_handler: Callable[[Case], None] = self._call_end
-        self._hold_handler: Callable[[Case], None] = self._on_hold
-        self._case_end_handler: Callable[[Case], None] = self._case_end
-        self._patrol_arrive_handler: Callable[[Case], None] = self._patrol_arrive
-        self._patrol_free_handler: Callable[[None], None] = self._patrol_free
+        # Handlers made once (see Network), run through dispatch.
+        self._stop_handler = Call(self, _STOP_EXECUTED, "_stop_executed")
+        self._inquiry_handler = Call(self, _INQUIRY_ANSWERED, "_inquiry_answered")
+        self._call_end_handler = Call(self, _CALL_END, "_call_end")
+        self._hold_handler = Call(self, _HOLD, "_on_hold")
+        self._case_end_handler = Call(self, _CASE_END, "_case_end")
+        self._patrol_arrive_handler = Call(self, _PATROL_ARRIVE, "_patrol_arrive")
+        self._patrol_free_handler = Call(self, _PATROL_FREE, "_patrol_free")
+
+    def dispatch(self, code: int, payload: Any) -> None:
+        """Run a happening of the response the clock calls (see ``kernel.Dispatcher``)."""
+        if code == _STOP_EXECUTED:
+            self._stop_executed(payload)
+        elif code == _INQUIRY_ANSWERED:
+            self._inquiry_answered(payload)
+        elif code == _CALL_END:
+            self._call_end(payload)
+        elif code == _CASE_END:
+            self._case_end(payload)
+        elif code == _HOLD:
+            self._on_hold(payload)
+        elif code == _PATROL_ARRIVE:
+            self._patrol_arrive(payload)
+        else:
+            self._patrol_free(payload)
 
     # -- report and call ------------------------------------------------------
 

@@ -8,20 +8,23 @@ stops the victim's remaining payments with some probability.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any, Final
 
 import numpy as np
 
 from fraudsim.model.cases import Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.network import Logger
 from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
+_FALSE_POSITIVE: Final = 0
+_CALL_END: Final = 1
 
-class EarlyWarning:
+
+class EarlyWarning(Dispatcher):
     """The dissuasion team and its calls.
 
     Args:
@@ -63,10 +66,9 @@ class EarlyWarning:
         self.false_positives = 0
         self.calls_answered = 0
         payments.on_flag = self.flag
-        # Handlers bound once: a pending happening holds its handler, and a
-        # compiled build would otherwise look each one up by name.
-        self._call_end_handler: Callable[[Case | None], None] = self._call_end
-        self._false_positive_handler: Callable[[None], None] = self._on_false_positive
+        # Handlers made once (see Network), run through dispatch.
+        self._call_end_handler = Call(self, _CALL_END, "_call_end")
+        self._false_positive_handler = Call(self, _FALSE_POSITIVE, "_on_false_positive")
         if ew.enabled and ew.false_positives_per_hour > 0:
             self._schedule_false_positives(
                 streams.generator("warning.false_positives"),
@@ -84,6 +86,13 @@ class EarlyWarning:
             self._fp_times: list[float] = np.sort(gen.uniform(0.0, horizon_min, n)).tolist()
             self._fp_next = 0
             self.clock.at(self._fp_times[0], self._false_positive_handler, None)
+
+    def dispatch(self, code: int, payload: Any) -> None:
+        """Run a happening of the warning team the clock calls (see ``kernel.Dispatcher``)."""
+        if code == _FALSE_POSITIVE:
+            self._on_false_positive(payload)
+        else:
+            self._call_end(payload)
 
     def _on_false_positive(self, nothing: None) -> None:
         """Chain false flags one at a time to keep the event queue small."""

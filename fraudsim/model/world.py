@@ -12,12 +12,13 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fraudsim.model.cases import MINUTES_PER_DAY, Case
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Network
 from fraudsim.model.payments import Payments
@@ -79,7 +80,7 @@ class RawRun:
     tree_status: dict[str, AccountState] = field(default_factory=dict)
 
 
-class _Admitter:
+class _Admitter(Dispatcher):
     """Admits cases one after another at their contact times."""
 
     def __init__(self, clock: Clock, cases: list[Case], payments: Payments) -> None:
@@ -87,10 +88,14 @@ class _Admitter:
         self.cases = cases
         self.payments = payments
         self.next = 0
-        # Bound once: each pending admission holds its handler (see Network).
-        self._admit_handler: Callable[[None], None] = self._admit
+        # Made once: each pending admission holds its handler (see Network).
+        self._admit_handler = Call(self, 0, "_admit")
         if cases:
             clock.at(cases[0].contact_min, self._admit_handler, None)
+
+    def dispatch(self, code: int, payload: Any) -> None:
+        """Run the admission the clock calls (its only happening; see ``kernel.Dispatcher``)."""
+        self._admit(payload)
 
     def _admit(self, nothing: None) -> None:
         cases, now = self.cases, self.clock.now
