@@ -62,7 +62,7 @@ def test_calls_run_through_their_owners_dispatch_in_order_with_plain_handlers() 
         (2.0, 0, "a"),
         (5.0, 1, "b"),
         (5.0, 0, "c"),
-        (RING_BUCKETS * 2.0, 1, "far"),
+        (RING_BUCKETS * BUCKET_MIN * 2, 1, "far"),
     ]
     assert rec.calls == [(5.0, "plain")]
     assert clock.events_processed == 5
