@@ -128,11 +128,10 @@ class Router:
         self.clock = clock
         self.on_caught = on_caught
         self.u_risk = Uniforms(streams.generator("network.risk"))
-        names = list(scenario.banks)
         self.risk_prob = [b.risk_freeze_prob for b in banks]
         self.risk_detect = [
             streams.sampler(f"bank.{name}.risk_detect", b.risk_detect_min)
-            for name, b in zip(names, banks, strict=True)
+            for name, b in scenario.banks.items()
         ]
 
     def first_layer_account(self, region: int) -> Account:
