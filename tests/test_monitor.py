@@ -109,6 +109,13 @@ def test_arrivals_starts_and_waits_per_bin() -> None:
     assert m.waits.tolist() == [4.0, 0.0, 2.5]
 
 
+def test_starts_before_counts_the_starts_of_earlier_bins() -> None:
+    m = example()
+    for t in (1.0, 2.0, 12.0, 25.0, 29.0):
+        m.start(t, 0.0)
+    assert [m.starts_before(b) for b in range(5)] == [0, 2, 3, 5, 5]
+
+
 @settings(max_examples=200)
 @given(st.lists(st.tuples(st.floats(0.0, 100.0), st.booleans()), max_size=30))
 def test_counts_fall_in_the_bin_of_their_time(steps: list[tuple[float, bool]]) -> None:
@@ -123,9 +130,9 @@ def test_counts_fall_in_the_bin_of_their_time(steps: list[tuple[float, bool]]) -
         m.start(t, 0.0)
         b = int(t // 0.7)
         expected[b] = expected.get(b, 0) + 1
-    got = {b: n for b, n in enumerate(m.arrivals) if n}
-    assert got == expected
-    assert {b: n for b, n in enumerate(m.starts) if n} == expected
+    rows = m.rows(101.0)
+    assert {b: r["arrivals"] for b, r in enumerate(rows) if r["arrivals"]} == expected
+    assert {b: r["starts"] for b, r in enumerate(rows) if r["starts"]} == expected
 
 
 @pytest.mark.parametrize("n", [0, 1, WAIT_CHUNK - 1, WAIT_CHUNK, 2 * WAIT_CHUNK + 3])
@@ -302,7 +309,7 @@ def test_rows_read_midway_leave_the_later_rows_unchanged() -> None:
     fill(plain, math.inf)
     midway = BinnedMonitor("x", 10.0)
     fill(midway, 13.0)
-    first, second = midway.rows(12.5)  # ends inside the open bin: its areas are written back
+    first, second = midway.rows(12.5)  # ends inside the bin of the last change
     assert first["mean_queue"] == pytest.approx((2 * 5 + 1 * 2.5) / 10)
     assert second["mean_queue"] == pytest.approx(3 * 0.5 / 2.5)  # queue 3 from minute 12
     for t, q, busy in changes:

@@ -131,7 +131,7 @@ def waits_after(monitor: BinnedMonitor, start_min: float) -> np.ndarray[Any, np.
     waits of the bins before the cut are the first ones of the list.
     """
     first_bin = math.ceil(start_min / monitor.bin_min)
-    skip = sum(monitor.starts[:first_bin])
+    skip = monitor.starts_before(first_bin)
     return np.asarray(monitor.waits[skip:], dtype=np.float64)
 
 
