@@ -111,9 +111,7 @@ class Account:
         elif self.sole_case == case_id:
             self.sole_fen += fen
         else:
-            self.lots = {self.sole_case: self.sole_fen, case_id: fen}
-            self.sole_case = -1
-            self.sole_fen = 0
+            self._pool_sole()[case_id] = fen
 
     def add_lots(self, lots: dict[int, int]) -> None:
         """Add several lots to its holding.
@@ -129,14 +127,19 @@ class Account:
             if self.sole_case < 0:
                 self.lots = lots  # takes over the caller's dict
                 return
-            held = self.lots = {self.sole_case: self.sole_fen}
-            self.sole_case = -1
-            self.sole_fen = 0
+            held = self._pool_sole()
         # Keys typed Any: the lot's own key object goes in (see lots.split_lots).
         keyed: dict[Any, int] = lots
         merged: dict[Any, int] = held
         for cid, fen in keyed.items():
             merged[cid] = merged.get(cid, 0) + fen
+
+    def _pool_sole(self) -> dict[int, int]:
+        """Move its one case's money into a dict of lots, for another case's to join; return it."""
+        lots = self.lots = {self.sole_case: self.sole_fen}
+        self.sole_case = -1
+        self.sole_fen = 0
+        return lots
 
     def empty(self) -> None:
         """Forget its holding: the money has left (swept on, cashed out or frozen)."""

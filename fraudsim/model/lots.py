@@ -67,6 +67,20 @@ def trail_has(trail: vec[i64], acct: int) -> bool:
     return head in trail
 
 
+def equal_parts(fen: int, k: int) -> tuple[int, int]:
+    """Return how ``fen`` splits into ``k`` equal parts in whole fen: ``(q, r)``.
+
+    Part ``j`` (from 0) gets ``q + (j < r)``: each part ``q`` fen and the
+    remainder ``r`` one fen each to the first parts, so the parts add up to
+    ``fen`` exactly. The rule of every split of money between accounts.
+    """
+    # Floor division and its remainder, as divmod gives them: a compiled
+    # build does these on machine ints (and returns the pair unboxed),
+    # where divmod is a generic call.
+    q = fen // k
+    return q, fen - q * k
+
+
 def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
     """Split every lot into ``k`` equal parts in whole fen, remainders to the first parts.
 
@@ -78,10 +92,7 @@ def split_lots(lots: dict[int, int], k: int) -> list[dict[int, int]]:
     parts: list[dict[Any, int]] = [{} for _ in range(k)]
     keyed: dict[Any, int] = lots
     for cid, fen in keyed.items():
-        # Floor division and its remainder, as divmod gives them: a compiled
-        # build does these on machine ints, where divmod is a generic call.
-        q = fen // k
-        r = fen - q * k
+        q, r = equal_parts(fen, k)
         for j, part in enumerate(parts):
             share = q + (j < r)
             if share:

@@ -36,7 +36,7 @@ from fraudsim.model.accounts import (
 )
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Call, Clock, Dispatcher
-from fraudsim.model.lots import NO_IDS, parts_of, split_lots
+from fraudsim.model.lots import NO_IDS, equal_parts, parts_of, split_lots
 from fraudsim.model.routing import Picker, Router
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
@@ -270,9 +270,7 @@ class Network(Dispatcher):
         if case.reports and not case.tracing_over:
             # Copied into the case's own buffer, never shared (see NO_IDS).
             case.trail = extend(case.trail, self._trail_entry(account, children))
-        # As split_lots divides a lot: remainders to the first parts.
-        q = fen // k
-        r = fen - q * k
+        q, r = equal_parts(fen, k)  # as split_lots divides a lot
         if cid == self.traced_id:
             for j in range(k):
                 self._log_hop(account, children[j], q + (j < r))

@@ -12,7 +12,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,6 +80,9 @@ class RawRun:
     tree_status: dict[str, AccountState] = field(default_factory=dict)
 
 
+_ADMIT: Final = 0
+
+
 class _Admitter(Dispatcher):
     """Admits cases one after another at their contact times."""
 
@@ -89,7 +92,7 @@ class _Admitter(Dispatcher):
         self.payments = payments
         self.next = 0
         # Made once: each pending admission holds its handler (see Network).
-        self._admit_handler = Call(self, 0, "_admit")
+        self._admit_handler = Call(self, _ADMIT, "_admit")
         if cases:
             clock.at(cases[0].contact_min, self._admit_handler, None)
 
