@@ -408,6 +408,6 @@ def test_every_pending_handler_is_bound_once() -> None:
         key[1] for key, ids in objects.items() if not isinstance(next(iter(ids.values())), Call)
     }
     assert plain <= {"_on_shift_change"}
-    assert {"_on_installment", "_on_report", "_on_sweep", "_stop_executed", "_on_flag"} <= names
+    assert {"_on_installment", "_on_report", "_on_sweep", "_stop_executed", "flag"} <= names
     assert {"_on_delayed_credit", "_call_end", "_case_end", "_admit"} <= names
     assert {key: len(ids) for key, ids in objects.items() if len(ids) > 1} == {}

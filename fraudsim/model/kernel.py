@@ -108,6 +108,14 @@ class Call:
         """Run the happening (as the clock does, through the generic call)."""
         self.owner.dispatch(self.code, payload)
 
+    def run(self, payload: Any) -> None:
+        """Run the happening now: the same as calling it, but a native call when compiled.
+
+        For one part of the model to tell another of something as it
+        happens (a payment made, a report), without CPython's generic call.
+        """
+        self.owner.dispatch(self.code, payload)
+
     def __repr__(self) -> str:
         return f"<{type(self.owner).__name__}.{self.name}>"
 

@@ -10,7 +10,6 @@ mule only after the delay, and a report before then recalls it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Final
 
 from librt.vecs import append
@@ -23,9 +22,9 @@ from fraudsim.scenario.schema import Scenario
 
 _INSTALLMENT: Final = 0
 _REPORT: Final = 1
-_FLAG: Final = 2
-_RISK_HOLD: Final = 3
-_DELAYED_CREDIT: Final = 4
+_RISK_HOLD: Final = 2
+_DELAYED_CREDIT: Final = 3
+_NOTHING: Final = 4
 
 
 class Payments(Dispatcher):
@@ -36,6 +35,17 @@ class Payments(Dispatcher):
         clock: The simulation clock.
         network: The mule network receiving the money.
         log: Event logger for traced cases.
+
+    Attributes:
+        on_paid: Run with the case when she has made a payment (to the last
+            of her ``l1_accounts``).
+        on_report: Run with the case when she reports, having paid.
+        on_flag: Scheduled with the case at her ``warning_min``, if the risk
+            model flags her.
+
+        The response and the warning team set these to calls of their own
+        (:class:`~fraudsim.model.kernel.Call`), which a compiled build runs
+        natively; until then they do nothing.
     """
 
     def __init__(self, scenario: Scenario, clock: Clock, network: Network, log: Logger) -> None:
@@ -47,13 +57,13 @@ class Payments(Dispatcher):
         rule = scenario.mule_network.delayed_credit
         self._delay_from_fen: int | None = rule.threshold_fen if rule.enabled else None
         self._delay_min = rule.delay_min
-        self.on_paid: Callable[[Case, int], None] = lambda case, acct: None
-        self.on_report: Callable[[Case], None] = lambda case: None
-        self.on_flag: Callable[[Case], None] = lambda case: None
+        nothing = Call(self, _NOTHING, "nothing")
+        self.on_paid = nothing
+        self.on_report = nothing
+        self.on_flag = nothing
         # Handlers made once (see Network), run through dispatch.
         self._installment_handler = Call(self, _INSTALLMENT, "_on_installment")
         self._report_handler = Call(self, _REPORT, "_on_report")
-        self._flag_handler = Call(self, _FLAG, "_on_flag")
         self._risk_hold_handler = Call(self, _RISK_HOLD, "_on_risk_hold")
         self._delayed_credit_handler = Call(self, _DELAYED_CREDIT, "_on_delayed_credit")
 
@@ -63,12 +73,11 @@ class Payments(Dispatcher):
             self._on_installment(payload)
         elif code == _REPORT:
             self._on_report(payload)
-        elif code == _FLAG:
-            self._on_flag(payload)
         elif code == _RISK_HOLD:
             self._on_risk_hold(payload)
-        else:
+        elif code == _DELAYED_CREDIT:
             self._on_delayed_credit(payload)
+        # _NOTHING: a callback nobody has set
 
     def admit(self, case: Case) -> None:
         """Plan a new case's exogenous events: payments, report, warning, hold."""
@@ -77,7 +86,7 @@ class Payments(Dispatcher):
         if case.reports:
             clock.at(case.realise_min + case.report_lag_min, self._report_handler, case)
         if case.flagged:
-            clock.at(case.warning_min, self._flag_handler, case)
+            clock.at(case.warning_min, self.on_flag, case)
         if case.risk_hold_min == case.risk_hold_min:  # not NaN
             clock.at(case.risk_hold_min, self._risk_hold_handler, case)
         if case.traced:
@@ -120,7 +129,7 @@ class Payments(Dispatcher):
             self.clock.after(self._delay_min, self._delayed_credit_handler, (case, account, fen))
         else:
             self.network.credit(account, case.id, fen)
-        self.on_paid(case, acct)
+        self.on_paid.run(case)
         if i + 1 < case.n_pay:
             self.clock.at(case.plan_min[case.plan_lo + i + 1], self._installment_handler, case)
 
@@ -144,10 +153,7 @@ class Payments(Dispatcher):
         case.report_min = self.clock.now
         if case.traced:
             self.log(case, "report", -1, case.paid_fen, "victim calls the police")
-        self.on_report(case)
-
-    def _on_flag(self, case: Case) -> None:
-        self.on_flag(case)
+        self.on_report.run(case)
 
     def _on_risk_hold(self, case: Case) -> None:
         if case.next_i < case.n_pay:

@@ -68,6 +68,8 @@ _CASE_END: Final = 3
 _HOLD: Final = 4
 _PATROL_ARRIVE: Final = 5
 _PATROL_FREE: Final = 6
+_REPORT: Final = 7
+_PAID: Final = 8
 
 
 class Response(Dispatcher):
@@ -145,8 +147,8 @@ class Response(Dispatcher):
         self.hold_latency = streams.sampler("response.holds.latency", resp.holds.latency_min)
         self.u_guidance = Uniforms(streams.generator("response.guidance"))
         self.u_dispatch = Uniforms(streams.generator("response.patrols.dispatch"))
-        payments.on_report = self.report
-        payments.on_paid = self._paid
+        payments.on_report = Call(self, _REPORT, "report")
+        payments.on_paid = Call(self, _PAID, "_paid")
         # Handlers made once (see Network), run through dispatch.
         self._stop_handler = Call(self, _STOP_EXECUTED, "_stop_executed")
         self._inquiry_handler = Call(self, _INQUIRY_ANSWERED, "_inquiry_answered")
@@ -170,8 +172,12 @@ class Response(Dispatcher):
             self._on_hold(payload)
         elif code == _PATROL_ARRIVE:
             self._patrol_arrive(payload)
-        else:
+        elif code == _PATROL_FREE:
             self._patrol_free(payload)
+        elif code == _REPORT:
+            self.report(payload)
+        else:
+            self._paid(payload)
 
     # -- report and call ------------------------------------------------------
 
@@ -234,10 +240,11 @@ class Response(Dispatcher):
     def _case_end(self, case: Case) -> None:
         self.analysts.release()
 
-    def _paid(self, case: Case, acct: int) -> None:
-        """A payment made after the case started: stop its account too."""
+    def _paid(self, case: Case) -> None:
+        """A payment made after the case started: stop its account (her last) too."""
         if case.started:
-            self.request_stop(case, acct, 0)
+            accounts = case.l1_accounts
+            self.request_stop(case, accounts[len(accounts) - 1], 0)
 
     def _on_hold(self, case: Case) -> None:
         case.hold_min = self.clock.now

@@ -22,6 +22,7 @@ from fraudsim.scenario.schema import Scenario
 
 _FALSE_POSITIVE: Final = 0
 _CALL_END: Final = 1
+_FLAG: Final = 2
 
 
 class EarlyWarning(Dispatcher):
@@ -65,7 +66,7 @@ class EarlyWarning(Dispatcher):
         self.u_success = Uniforms(streams.generator("warning.success"))
         self.false_positives = 0
         self.calls_answered = 0
-        payments.on_flag = self.flag
+        payments.on_flag = Call(self, _FLAG, "flag")
         # Handlers made once (see Network), run through dispatch.
         self._call_end_handler = Call(self, _CALL_END, "_call_end")
         self._false_positive_handler = Call(self, _FALSE_POSITIVE, "_on_false_positive")
@@ -91,8 +92,10 @@ class EarlyWarning(Dispatcher):
         """Run a happening of the warning team the clock calls (see ``kernel.Dispatcher``)."""
         if code == _FALSE_POSITIVE:
             self._on_false_positive(payload)
-        else:
+        elif code == _CALL_END:
             self._call_end(payload)
+        else:
+            self.flag(payload)
 
     def _on_false_positive(self, nothing: None) -> None:
         """Chain false flags one at a time to keep the event queue small."""
