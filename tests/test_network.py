@@ -153,7 +153,7 @@ def test_money_moves_on_at_the_dwell_when_nothing_stops_it() -> None:
     assert w.net.held(acct.id) == {0: 900}
     w.run(L1_DWELL + CASH + 0.01)
     assert w.cases[0].cashed_out_fen == 900
-    assert w.net.cashed_by_channel == [900]
+    assert list(w.net.cashed_by_channel) == [900]
 
 
 # -- stops -----------------------------------------------------------------------

@@ -93,7 +93,9 @@ class Network(Dispatcher):
         # as a field here: stop requests look accounts up by number.
         self.book = AccountBook(len(self.layers), len(self.bank_names), net.accounts_per_bank)
         self.accounts = self.book.accounts
-        self.cashed_by_channel = [0] * len(self.channel_names)
+        # Fen cashed out per channel: unboxed (see monitor.BinnedMonitor),
+        # where a list's item is a new int object at each cash-out.
+        self.cashed_by_channel: vec[i64] = vec[i64]([0] * len(self.channel_names))
         self.movements = 0
         # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
         self.edges: list[tuple[float, int, int, int]] = []
@@ -232,10 +234,7 @@ class Network(Dispatcher):
     def _cash_out(self, account: Account, cid: int, fen: int) -> None:
         """The last layer's sweep of one case's money: cashed out, gone."""
         self._cash_lot(account, cid, fen)
-        # Read, add, store: a compiled build does ``+=`` on a list's item
-        # through the generic number protocol.
-        ch = account.channel
-        self.cashed_by_channel[ch] = self.cashed_by_channel[ch] + fen
+        self.cashed_by_channel[account.channel] += fen
         self.movements += 1
 
     def _cash_out_lots(self, account: Account, lots: dict[int, int]) -> None:
@@ -243,8 +242,7 @@ class Network(Dispatcher):
         for cid, fen in lots.items():
             self._cash_lot(account, cid, fen)
             total += fen
-        ch = account.channel
-        self.cashed_by_channel[ch] = self.cashed_by_channel[ch] + total
+        self.cashed_by_channel[account.channel] += total
         self.movements += 1
 
     def _cash_lot(self, account: Account, cid: int, fen: int) -> None:
@@ -259,7 +257,11 @@ class Network(Dispatcher):
         k = parts_of(self.fan_out[layer].next())
         bank = account.bank
         router = self.router  # called as a method: a compiled build then calls it natively
-        return [router.next_account(layer, bank) for _ in range(k)]
+        # A named counter: a compiled build boxes ``_`` as an object at each turn.
+        children: list[Account] = []
+        for _j in range(k):
+            children.append(router.next_account(layer, bank))
+        return children
 
     def _forward(self, account: Account, cid: int, fen: int) -> None:
         """Send one case's money on, split equally in whole fen across the next layer's accounts."""

@@ -27,14 +27,36 @@ from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
-StopRequest = tuple[Case, Account, int, int]
-"""A stop-payment request: (case, account, its number, tracing depth).
 
-The account itself rides along, so that the bank's execution need not look
-it up again among the millions opened (a read far back in a long list);
-its number too, for the fund-flow inquiry that follows, which reads only
-the case's trail.
-"""
+class StopRequest:
+    """A case's stop-payment request for one account, and the fund-flow inquiry after it.
+
+    The account itself rides along, so that the bank's execution need not
+    look it up again among the millions opened (a read far back in a long
+    list); its number too (a frozen account's place in that list holds a
+    stand-in of no number: see ``AccountBook.release``), for the inquiry,
+    which reads only the case's trail.
+
+    An object, not a tuple: a compiled build keeps a typed tuple unboxed
+    and boxes it again, with an int object for the account's number, each
+    time it is handed to the clock; an object's fields stay unboxed, and
+    the inquiry reuses the request's object.
+
+    Args:
+        case: The case asking.
+        account: The account to stop.
+        acct: Its number.
+        depth: Tracing depth: 0 for an account the victim paid into, one
+            more per hop traced.
+    """
+
+    __slots__ = ("account", "acct", "case", "depth")
+
+    def __init__(self, case: Case, account: Account, acct: int, depth: int) -> None:
+        self.case = case
+        self.account = account
+        self.acct = acct
+        self.depth = depth
 
 
 def cross_region_delays(scenario: Scenario) -> list[list[float]]:
@@ -290,11 +312,11 @@ class Response(Dispatcher):
         if case.traced:
             self.log(case, "stop_requested", acct, 0, f"depth {depth}")
         case.open_requests += 1
-        self.clock.after(delay, self._stop_handler, (case, account, acct, depth))
+        self.clock.after(delay, self._stop_handler, StopRequest(case, account, acct, depth))
         return True
 
     def _stop_executed(self, request: StopRequest) -> None:
-        case, account, acct, depth = request
+        case, account, acct = request.case, request.account, request.acct
         self._bank_load(-1)
         net = self.network
         net.stop(account)
@@ -312,7 +334,7 @@ class Response(Dispatcher):
             )
         # Last-layer accounts only cash out, so they never appear in a trail.
         if (
-            depth < self.max_depth
+            request.depth < self.max_depth
             and account.layer != net.last_layer
             and trail_has(case.trail, acct)
         ):
@@ -321,17 +343,18 @@ class Response(Dispatcher):
             delay = net.inquiry_latency[bank].next() + cross
             self._bank_load(+1)
             case.open_requests += 1
-            # The stop request's own tuple: the inquiry is about the same
+            # The stop request's own object: the inquiry is about the same
             # case, account and depth.
             self.clock.after(delay, self._inquiry_handler, request)
         self._answered(case)
 
     def _inquiry_answered(self, request: StopRequest) -> None:
-        case, _, acct, depth = request
+        case = request.case
         self._bank_load(-1)
-        for child in trail_children(case.trail, acct):
+        depth = request.depth + 1
+        for child in trail_children(case.trail, request.acct):
             # request_stop looks the child up among the case's requests itself
-            if self.request_stop(case, child, depth + 1):
+            if self.request_stop(case, child, depth):
                 case.hops_traced += 1
         self._answered(case)
 
