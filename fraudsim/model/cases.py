@@ -9,7 +9,6 @@ Cases are drawn before the clock starts (see :mod:`fraudsim.model.victims`).
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Sequence
 from typing import Final
 
@@ -76,9 +75,12 @@ class Case:
     are integer fen.
 
     The planned installments (amounts and times) are ``n_pay`` consecutive
-    entries from ``plan_lo`` of two arrays shared by all the cases of a scam
+    entries from ``plan_lo`` of two vecs shared by all the cases of a scam
     type: at a million cases, two small lists per case would cost a quarter
-    of a gigabyte.
+    of a gigabyte. Vecs of machine numbers (``librt.vecs``), not arrays: a
+    compiled build reads an installment from a vec with a plain load, and
+    from an array through the generic item protocol, which boxes the index
+    and makes an object of the amount or time read.
 
     Args:
         case_id: Case id (position in the run's case list).
@@ -86,10 +88,10 @@ class Case:
         scam: Index of the scam type.
         contact_min: Time of the scam contact.
         installments: Planned installments in fen (at least one), or the
-            shared array holding them from ``plan_lo``.
+            shared vec holding them from ``plan_lo``.
         pay_times: Planned payment times, in the same form as ``installments``.
         realise_min: Time the victim would realise she is being scammed.
-        plan_lo: First entry of this case's plan in shared arrays.
+        plan_lo: First entry of this case's plan in shared vecs.
         n_pay: Number of planned installments (default: all of ``installments``).
     """
 
@@ -152,8 +154,8 @@ class Case:
         region: int,
         scam: int,
         contact_min: float,
-        installments: Sequence[int],
-        pay_times: Sequence[float],
+        installments: vec[i64] | Sequence[int],
+        pay_times: vec[float] | Sequence[float],
         realise_min: float,
         plan_lo: int = 0,
         n_pay: int | None = None,
@@ -162,10 +164,12 @@ class Case:
         self.region = region
         self.scam = scam
         self.contact_min = contact_min
-        fen = installments if isinstance(installments, array) else array("q", installments)
-        times = pay_times if isinstance(pay_times, array) else array("d", pay_times)
-        self.plan_fen: array[int] = fen
-        self.plan_min: array[float] = times
+        self.plan_fen: vec[i64] = (
+            installments if isinstance(installments, vec) else vec[i64](installments)
+        )
+        self.plan_min: vec[float] = (
+            pay_times if isinstance(pay_times, vec) else vec[float](pay_times)
+        )
         self.plan_lo = plan_lo
         self.n_pay = len(self.plan_fen) - plan_lo if n_pay is None else n_pay
         self.realise_min = realise_min
@@ -267,12 +271,12 @@ class Case:
     @property
     def installments(self) -> list[int]:
         """Return the planned installments in fen (a fresh list)."""
-        return self.plan_fen[self.plan_lo : self.plan_lo + self.n_pay].tolist()
+        return list(self.plan_fen[self.plan_lo : self.plan_lo + self.n_pay])
 
     @property
     def pay_times(self) -> list[float]:
         """Return the planned payment times in minutes (a fresh list)."""
-        return self.plan_min[self.plan_lo : self.plan_lo + self.n_pay].tolist()
+        return list(self.plan_min[self.plan_lo : self.plan_lo + self.n_pay])
 
     def remaining_fen(self) -> int:
         """Return the planned payments not yet made."""
@@ -291,12 +295,12 @@ class Case:
         return tuple(append_numbers(vec[i64](), self))
 
 
-def _sum_fen(fen: array[int], lo: int, hi: int) -> int:
+def _sum_fen(fen: vec[i64], lo: int, hi: int) -> int:
     """Return ``sum(fen[lo:hi])``, in a loop.
 
-    A slice of an array is a new array, and a compiled build calls ``sum``
-    through the builtins; a case has a handful of installments, and halting
-    one (at every hold, patrol or dissuasion) asks what is left.
+    A slice is a new vec, and a compiled build calls ``sum`` through the
+    builtins; a case has a handful of installments, and halting one (at
+    every hold, patrol or dissuasion) asks what is left.
     """
     total = 0
     for i in range(lo, hi):
