@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from librt.vecs import vec
 
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Account, Network
@@ -193,7 +194,7 @@ def test_broken_bank_latency_fails_the_bank_fit(
     original = Response.request_stop
 
     def slower(self: Response, case: Any, acct: int, depth: int) -> bool:
-        self.xdelay = [[5.0 for _ in row] for row in self.xdelay]  # a delay within one region
+        self.xdelay = [vec[float]([5.0] * len(row)) for row in self.xdelay]  # within a region too
         return original(self, case, acct, depth)
 
     monkeypatch.setattr(Response, "request_stop", slower)

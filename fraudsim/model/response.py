@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
-from librt.vecs import append
+from librt.vecs import append, vec
 
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Call, Clock, Dispatcher
@@ -128,7 +128,8 @@ class Response(Dispatcher):
         self.dispatch_prob = resp.patrols.dispatch_prob
         self.hold_on_report = resp.holds.on_report
         self.max_depth = resp.stop_payment.max_trace_depth
-        self.xdelay = cross_region_delays(scenario)
+        # Rows of unboxed doubles (see routing.Picker): read at every request.
+        self.xdelay = [vec[float](row) for row in cross_region_delays(scenario)]
         bin_min = scenario.time.resource_bin_min
         discipline = self.triage if self.triage in ("fifo", "lifo") else "key"
         self.call_takers = ServerPool(

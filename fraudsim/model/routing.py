@@ -13,10 +13,12 @@ one some time after it is opened.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate
 from typing import Final
+
+from librt.vecs import vec
+from mypy_extensions import i64
 
 from fraudsim.model.accounts import Account, AccountBook
 from fraudsim.model.kernel import Clock
@@ -28,12 +30,19 @@ SCAN_ITEMS: Final = 16
 
 
 class Picker:
-    """Weighted choice among candidates by one uniform draw."""
+    """Weighted choice among candidates by one uniform draw.
+
+    Attributes:
+        items: The candidates.
+        cdf: Their cumulative weights as shares of the total (empty if the
+            total is 0), a vec of doubles: a compiled build compares them
+            with plain loads, where a list's items are float objects.
+    """
 
     def __init__(self, items: list[int], weights: list[float]) -> None:
         total = sum(weights)
         self.items = items
-        self.cdf = [w / total for w in accumulate(weights)] if total > 0 else []
+        self.cdf = vec[float]([w / total for w in accumulate(weights)] if total > 0 else [])
         self.scan = len(self.cdf) <= SCAN_ITEMS
 
     def pick(self, u: float) -> int:
@@ -41,7 +50,8 @@ class Picker:
 
         That is ``bisect_right``'s answer. A picker chooses among a handful
         of banks, and a compiled build compares unboxed floats in a loop in
-        a tenth of the time the call to ``bisect_right`` takes.
+        a tenth of the time the call to ``bisect_right`` takes; a longer
+        one bisects in a loop of its own (``bisect`` takes no vec).
         """
         items, cdf = self.items, self.cdf
         if self.scan:
@@ -49,8 +59,14 @@ class Picker:
                 if u < cdf[i]:
                     return items[i]
             return items[-1]  # u can exceed the last cumulative weight by a rounding error
-        i = bisect_right(cdf, u)
-        return items[i] if i < len(items) else items[-1]
+        lo, hi = 0, len(cdf)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if u < cdf[mid]:
+                hi = mid
+            else:
+                lo = mid + 1
+        return items[lo] if lo < len(items) else items[-1]
 
 
 def bank_pickers(
@@ -98,7 +114,10 @@ class Router:
             risk controls caught (it freezes the account).
 
     Attributes:
-        bank_region: Each bank's region, by index.
+        bank_region: Each bank's region, by bank index.
+
+    Numbers read at each routing or stop (shares, probabilities, regions)
+    are kept in vecs of machine numbers (see :class:`Picker`).
     """
 
     def __init__(
@@ -112,23 +131,24 @@ class Router:
         net = scenario.mule_network
         banks = list(scenario.banks.values())
         regions = list(scenario.regions)
-        self.bank_region = [regions.index(b.region) for b in banks]
+        bank_region = [regions.index(b.region) for b in banks]
+        self.bank_region = vec[i64](bank_region)
         self.pick_in_region, self.pick_out_region, self.pick_other_bank = bank_pickers(
-            [b.market_share for b in banks], self.bank_region, len(regions)
+            [b.market_share for b in banks], bank_region, len(regions)
         )
         self.local_share = net.first_layer_local_share
         # The sums once: the same floats the scenario's fields would give at each use.
-        self._cross_region = [layer.cross_region_share for layer in net.layers]
-        self._cross_any = [
-            layer.cross_region_share + layer.cross_bank_share for layer in net.layers
-        ]
+        self._cross_region = vec[float]([layer.cross_region_share for layer in net.layers])
+        self._cross_any = vec[float](
+            [layer.cross_region_share + layer.cross_bank_share for layer in net.layers]
+        )
         self.per_bank = net.accounts_per_bank
         self.book = book
         self.u_route = Uniforms(streams.generator("network.routing"))
         self.clock = clock
         self.on_caught = on_caught
         self.u_risk = Uniforms(streams.generator("network.risk"))
-        self.risk_prob = [b.risk_freeze_prob for b in banks]
+        self.risk_prob = vec[float]([b.risk_freeze_prob for b in banks])
         self.risk_detect = [
             streams.sampler(f"bank.{name}.risk_detect", b.risk_detect_min)
             for name, b in scenario.banks.items()
