@@ -44,15 +44,16 @@ class BinnedMonitor:
         self._arrivals: vec[i64] = vec[i64]()
         self._starts: vec[i64] = vec[i64]()
         # Every job's wait, 8 bytes each (a list of floats would cost 32), read
-        # through the property waits. The newest are gathered in a short list
-        # first: a compiled build appends to a list natively, but to an array
-        # only through a generic method call (some 700 instructions a wait).
-        # Each full list becomes an array of its own, joined only when read: one
-        # array grown a chunk at a time was reallocated (and, unless the memory
-        # after it happened to be free, copied whole) every sixteenth of its
-        # size, megabytes no longer in the cache over a national year.
+        # through the property waits. The newest are gathered in a short vec
+        # first: a compiled build appends to it natively with no float object
+        # made, but to an array only through a generic method call (some 700
+        # instructions a wait). Each full vec becomes an array of its own,
+        # joined only when read: one array grown a chunk at a time was
+        # reallocated (and, unless the memory after it happened to be free,
+        # copied whole) every sixteenth of its size, megabytes no longer in
+        # the cache over a national year.
         self._wait_chunks: list[array[float]] = []
-        self._new_waits: list[float] = []
+        self._new_waits: vec[float] = vec[float]()
         # The state since the last change, at _last.
         self._last = 0.0
         self._queue = 0
@@ -153,8 +154,7 @@ class BinnedMonitor:
         b = self._bin_of_now(now)
         self._starts[b] += 1
         self._wait_sum[b] += wait
-        new = self._new_waits
-        new.append(wait)
+        new = self._new_waits = append(self._new_waits, wait)
         if len(new) == WAIT_CHUNK:
             self._flush_waits()
 
@@ -179,9 +179,9 @@ class BinnedMonitor:
         return chunks[0]
 
     def _flush_waits(self) -> None:
-        if self._new_waits:
+        if len(self._new_waits):
             self._wait_chunks.append(array("d", self._new_waits))  # sized once
-            self._new_waits.clear()
+            self._new_waits = vec[float]()
 
     def rows(self, end: float) -> list[dict[str, float | int | str]]:
         """Return one row per bin up to ``end`` with means over the bin."""
