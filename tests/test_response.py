@@ -76,6 +76,16 @@ def test_guidance_by_the_analyst_waits_for_the_analyst() -> None:
     assert r["prevented_by_guidance_fen"] == 1000
 
 
+def test_the_trace_gives_the_wait_before_the_analyst() -> None:
+    # As above: the call ends at 3500.5 and the case waits for 12:00 (3600).
+    day_shift = {"staff": None, "shifts": [{"start_hour": 12, "hours": 8, "staff": 1}]}
+    analysts = {**xiamen().response.analysts.model_dump(by_alias=True), **day_shift}
+    scenario = replay(keeps_paying(3, 60.0), response__analysts=analysts)
+    (start,) = [e for e in simulate(scenario, trace_case=0).trace if e.event == "case_start"]
+    assert start.time_min == 3600.0
+    assert start.detail == "analyst takes the case after 99.5 min"
+
+
 def test_guidance_not_followed_prevents_nothing() -> None:
     r = row(
         replay(

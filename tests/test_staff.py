@@ -36,6 +36,8 @@ class Team:
         now = self.clock.now
         if self.pool.busy > self.pool.capacity:
             self.violations.append(f"{job}: busy {self.pool.busy} > {self.pool.capacity}")
+        if self.pool.wait != wait:
+            self.violations.append(f"{job}: the pool's wait {self.pool.wait} is not {wait}")
         self.starts.append((job, now, wait))
         self.clock.after(self.service[job], self._done, job)
 

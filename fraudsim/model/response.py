@@ -92,6 +92,9 @@ _PATROL_ARRIVE: Final = 5
 _PATROL_FREE: Final = 6
 _REPORT: Final = 7
 _PAID: Final = 8
+_CALL_START: Final = 9
+_CASE_START: Final = 10
+_PATROL_START: Final = 11
 
 
 class Response(Dispatcher):
@@ -137,7 +140,7 @@ class Response(Dispatcher):
             "call_takers",
             resp.call_takers.weekly_capacity(),
             "fifo",
-            self._call_start,
+            Call(self, _CALL_START, "_call_start"),
             bin_min,
             end_min,
         )
@@ -146,7 +149,7 @@ class Response(Dispatcher):
             "analysts",
             resp.analysts.weekly_capacity(),
             discipline,
-            self._case_start,
+            Call(self, _CASE_START, "_case_start"),
             bin_min,
             end_min,
         )
@@ -155,7 +158,7 @@ class Response(Dispatcher):
             "patrols",
             resp.patrols.weekly_capacity(),
             "fifo",
-            self._patrol_start,
+            Call(self, _PATROL_START, "_patrol_start"),
             bin_min,
             end_min,
         )
@@ -199,8 +202,14 @@ class Response(Dispatcher):
             self._patrol_free(payload)
         elif code == _REPORT:
             self.report(payload)
-        else:
+        elif code == _PAID:
             self._paid(payload)
+        elif code == _CALL_START:
+            self._call_start(payload)
+        elif code == _CASE_START:
+            self._case_start(payload)
+        else:
+            self._patrol_start(payload)
 
     # -- report and call ------------------------------------------------------
 
@@ -208,7 +217,7 @@ class Response(Dispatcher):
         """A victim calls 110 / 96110: wait for a call-taker."""
         self.call_takers.request(case)
 
-    def _call_start(self, case: Case, wait: float) -> None:
+    def _call_start(self, case: Case) -> None:
         case.call_start_min = self.clock.now
         self.clock.after(self.call_time.next(), self._call_end_handler, case)
 
@@ -239,7 +248,7 @@ class Response(Dispatcher):
 
     # -- analyst --------------------------------------------------------------
 
-    def _case_start(self, case: Case, wait: float) -> None:
+    def _case_start(self, case: Case) -> None:
         now = self.clock.now
         case.case_start_min = now
         if case.traced:
@@ -248,7 +257,7 @@ class Response(Dispatcher):
                 "case_start",
                 -1,
                 case.paid_fen,
-                f"analyst takes the case after {wait:.1f} min",
+                f"analyst takes the case after {self.analysts.wait:.1f} min",
             )
         if self.guidance_at == "analyst":
             self._guide(case)
@@ -275,7 +284,7 @@ class Response(Dispatcher):
 
     # -- patrol ---------------------------------------------------------------
 
-    def _patrol_start(self, case: Case, wait: float) -> None:
+    def _patrol_start(self, case: Case) -> None:
         self.clock.after(self.travel.next(), self._patrol_arrive_handler, case)
 
     def _patrol_arrive(self, case: Case) -> None:

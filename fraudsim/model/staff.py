@@ -14,15 +14,17 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from fraudsim.model.kernel import Clock
+from fraudsim.model.kernel import Call, Clock
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
 MINUTES_PER_HOUR = 60.0
 MINUTES_PER_WEEK = HOURS_PER_WEEK * MINUTES_PER_HOUR
 
-StartHandler = Callable[[Any, float], None]
-"""Called with (job, wait in minutes) when a server takes the job."""
+StartHandler = Call | Callable[[Any, float], None]
+"""What a server taking a job does: a :class:`~fraudsim.model.kernel.Call`, run
+with the job (its wait is the pool's ``wait``), or any callable, called with
+(job, wait in minutes)."""
 
 
 class _Queue:
@@ -63,7 +65,9 @@ class ServerPool:
     """Servers with a weekly capacity calendar and a waiting queue.
 
     The pool only assigns servers: the caller schedules the service and calls
-    :meth:`release` when the job is done.
+    :meth:`release` when the job is done. The model's pools start their jobs
+    through a ``Call``, which a compiled build runs natively, where a plain
+    callable goes through CPython's generic call with its wait boxed.
 
     Args:
         clock: The simulation clock.
@@ -73,6 +77,9 @@ class ServerPool:
         on_start: Handler called when a server takes a job.
         bin_min: Width of the monitor's time bins.
         end_min: End of the simulation (no shift changes scheduled past it).
+
+    Attributes:
+        wait: The wait in minutes of the job a server took last.
     """
 
     def __init__(
@@ -88,6 +95,7 @@ class ServerPool:
         self.clock = clock
         self.name = name
         self.on_start = on_start
+        self.wait = 0.0
         self.queue = _Queue(discipline)
         self.busy = 0
         self.capacity = weekly_capacity[0]
@@ -127,7 +135,7 @@ class ServerPool:
             self._record()
             self.monitor.arrival(now)
             self.monitor.start(now, 0.0)
-            self.on_start(job, 0.0)
+            self._begin(job, 0.0)
             return
         self.queue.push(job, key, now)
         self._record()
@@ -146,4 +154,13 @@ class ServerPool:
             self.busy += 1
             wait = now - arrived
             self.monitor.start(now, wait)
-            self.on_start(job, wait)
+            self._begin(job, wait)
+
+    def _begin(self, job: Any, wait: float) -> None:
+        """Hand ``job``, taken by a server after ``wait`` minutes, to the pool's handler."""
+        self.wait = wait
+        on_start = self.on_start
+        if isinstance(on_start, Call):
+            on_start.run(job)
+        else:
+            on_start(job, wait)

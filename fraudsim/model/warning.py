@@ -23,6 +23,7 @@ from fraudsim.scenario.schema import Scenario
 _FALSE_POSITIVE: Final = 0
 _CALL_END: Final = 1
 _FLAG: Final = 2
+_CALL_START: Final = 3
 
 
 class EarlyWarning(Dispatcher):
@@ -57,7 +58,7 @@ class EarlyWarning(Dispatcher):
             "warning_team",
             ew.team.weekly_capacity(),
             "fifo",
-            self._call_start,
+            Call(self, _CALL_START, "_call_start"),
             scenario.time.resource_bin_min,
             end_min,
         )
@@ -94,8 +95,10 @@ class EarlyWarning(Dispatcher):
             self._on_false_positive(payload)
         elif code == _CALL_END:
             self._call_end(payload)
-        else:
+        elif code == _FLAG:
             self.flag(payload)
+        else:
+            self._call_start(payload)
 
     def _on_false_positive(self, nothing: None) -> None:
         """Chain false flags one at a time to keep the event queue small."""
@@ -110,7 +113,7 @@ class EarlyWarning(Dispatcher):
             self.log(case, "flagged", -1, 0, "risk model flags the victim")
         self.team.request(case)
 
-    def _call_start(self, job: Case | None, wait: float) -> None:
+    def _call_start(self, job: Case | None) -> None:
         self.clock.after(self.call_time.next(), self._call_end_handler, job)
 
     def _call_end(self, case: Case | None) -> None:
