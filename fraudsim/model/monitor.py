@@ -54,19 +54,22 @@ class BinnedMonitor:
         # the cache over a national year.
         self._wait_chunks: list[array[float]] = []
         self._new_waits: vec[float] = vec[float]()
-        # The state since the last change, at _last.
+        # The state since the last change, at _last. Counts and bin numbers
+        # are machine ints (i64): a compiled build then indexes the vecs
+        # and converts to float without testing for a boxed int first.
         self._last = 0.0
-        self._queue = 0
-        self._busy = 0
+        self._queue: i64 = 0
+        self._busy: i64 = 0
         self._capacity = 0.0
         # The bin of _last, and its end (minus infinity before the first change).
-        self._cur = 0
+        self._cur: i64 = 0
         self._bin_end = -math.inf
 
-    def _bin(self, t: float) -> int:
-        return self._grow(int(t // self.bin_min))
+    def _bin(self, t: float) -> i64:
+        b: i64 = int(t // self.bin_min)
+        return self._grow(b)
 
-    def _bin_of_now(self, now: float) -> int:
+    def _bin_of_now(self, now: float) -> i64:
         """Return the bin of ``now``: the bin of the last change if that was at ``now``.
 
         That bin was computed by :meth:`_bin` from the same time, so this is
@@ -76,7 +79,7 @@ class BinnedMonitor:
         """
         return self._cur if self._last == now and now < self._bin_end else self._bin(now)
 
-    def _grow(self, b: int) -> int:
+    def _grow(self, b: i64) -> i64:
         """Make sure bin ``b`` exists; return it."""
         while len(self._queue_area) <= b:
             self._queue_area = append(self._queue_area, 0.0)
@@ -93,7 +96,8 @@ class BinnedMonitor:
         t = self._last
         if now <= t:
             return
-        q, busy, cap = self._queue, self._busy, self._capacity
+        # Counts as floats, as int * float converts them in Python.
+        q, busy, cap = float(self._queue), float(self._busy), self._capacity
         if now < self._bin_end:
             # Fast path: still inside the bin of the last change.
             b = self._cur
@@ -106,20 +110,21 @@ class BinnedMonitor:
         # Walk the bins by index: recomputing the bin from t could stall when a
         # bin edge (b + 1) * width floor-divides back into bin b in binary.
         b = self._bin(t)
+        queue = self._queue
         while t < now:
-            end = min(now, (b + 1) * self.bin_min)
+            end = min(now, float(b + 1) * self.bin_min)
             if end > t:
                 dt = end - t
                 self._queue_area[b] += q * dt
                 self._busy_area[b] += busy * dt
                 self._capacity_area[b] += cap * dt
-                if q > self._max_queue[b]:
-                    self._max_queue[b] = q
+                if queue > self._max_queue[b]:
+                    self._max_queue[b] = queue
                 t = end
             b = self._grow(b + 1)
         self._last = now
         b = self._cur = self._bin(now)
-        self._bin_end = (b + 1) * self.bin_min
+        self._bin_end = float(b + 1) * self.bin_min
 
     def set_state(self, now: float, queue: int, busy: int, capacity: float) -> None:
         """Record a change of queue length, busy servers or capacity at ``now``."""
