@@ -74,7 +74,7 @@ class ServerPool:
         name: Resource name used in results.
         weekly_capacity: Servers on duty in each hour of the week (168 values).
         discipline: ``fifo``, ``lifo`` or ``key`` (smallest key first).
-        on_start: Handler called when a server takes a job.
+        on_start: What a server taking a job does (see :data:`StartHandler`).
         bin_min: Width of the monitor's time bins.
         end_min: End of the simulation (no shift changes scheduled past it).
 
