@@ -105,8 +105,8 @@ class Call:
         self.name = name
 
     def __call__(self, payload: Any) -> None:
-        """Run the happening (as the clock does, through the generic call)."""
-        self.owner.dispatch(self.code, payload)
+        """Run the happening, called as a plain handler (through the generic call)."""
+        self.run(payload)
 
     def run(self, payload: Any) -> None:
         """Run the happening now: the same as calling it, but a native call when compiled.
