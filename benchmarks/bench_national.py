@@ -21,9 +21,10 @@ Prints the figures quoted for the engine's speed (one core):
   event kernel (``fraudsim.model.kernel.Clock``, with a trivial handler
   that schedules the next happening): its speed against the bare loop's is
   the kernel's cost, and the model's against it the model's own work;
-* a scaling table from 10 thousand to 1 million cases (``--sizes``): wall
-  time, time per case and its ratio to the first size, events per case,
-  time per event, mean pending happenings and peak memory. Growth in time
+* a scaling table from 10 thousand to 1 million cases (``--sizes``): runs,
+  the median run's wall time, time per case and its ratio to the first
+  size, events per case, time per event (all a size's runs added up; see
+  below), mean pending happenings and the runs' peak memory. Growth in time
   per case comes either from more work per case (events per case; short
   runs cut late reporters off at the horizon, so they do less per case) or
   from slower events (time per event). ``--drain-days`` sets the drain of
@@ -48,10 +49,17 @@ Prints the figures quoted for the engine's speed (one core):
   not always a whole one, and then no sweep runner reaches x2.
 
 This machine's timings vary by a tenth or more from run to run, and a
-short run more so. Every size of the scaling table is run ``--repeats``
-times, in rounds (each round runs every size once, so that a slow spell
-falls on all sizes alike), and the table shows the median (and the
-range); the sweep is timed ``--sweep-repeats`` times, each timing running
+short run more so: its pace swings by half within seconds (a bare loop
+timed for a fifth of a second, again and again, gave 0.6 to 1.6 million
+events per second), which a one-minute run averages out and a
+half-second run does not. So every size of the scaling table runs at
+least ``--repeats`` times and, if its runs are short, as often as adds up
+to about ``--scaling-seconds`` (at most 40 runs), in rounds (the first
+runs every size once, each later one every size its share of the runs
+left, so that a slow spell falls on all sizes alike). The table's time
+per case and per event are those of all a size's runs added up (the
+machine's mean pace over them, as a long run's own are), with the median
+run and the range beside them; the sweep is timed ``--sweep-repeats`` times, each timing running
 1 and 2 workers in turn (1 first, then 2 first, and so on, so that a
 drift of the machine's speed favours neither), and the median speed-up is
 quoted. With the default flags the whole script takes 7 to 12 minutes
@@ -71,8 +79,10 @@ Flags:
   memory check (0.365).
 * ``--sweep-days D``: days of contacts per replication of the sweep
   speed-up (3.65; 0 to skip).
-* ``--repeats N``: runs of each size of the scaling table and of each
-  window (3).
+* ``--repeats N``: runs of each size of the scaling table (at least) and
+  of each window (3).
+* ``--scaling-seconds S``: seconds of runs each size of the scaling table
+  adds up to, about (20; 0 for ``--repeats`` runs of each size).
 * ``--sweep-repeats N``: timings of the sweep speed-up (5).
 
 Each measurement runs in its own process so that peak memory is its own;
@@ -99,6 +109,8 @@ from typing import Any
 
 # A sibling module: the script's own directory is first on sys.path.
 from national_runs import (
+    MAX_RUNS,
+    SCALING_SECONDS,
     MemoryRow,
     bare_heapq_loop,
     check_windows,
@@ -110,6 +122,7 @@ from national_runs import (
     memory_in_subprocess,
     phase_windows,
     phases_in_subprocess,
+    pooled,
     scaling_runs,
 )
 from sweep_runs import machine_speedup, sweep_speedup
@@ -198,28 +211,34 @@ def print_year(days: float) -> None:
         print(f"    ratio model / clock{model_rate / kernel:10.2f}")
 
 
-def print_scaling(sizes: list[int], repeats: int, drain_days: float | None) -> None:
-    """Run the scaling table (every size ``repeats`` times, in rounds) and print it."""
+def print_scaling(
+    sizes: list[int], repeats: int, drain_days: float | None, seconds: float
+) -> None:
+    """Run the scaling table (every size in rounds, short ones more often) and print it."""
     drain = "the scenario's drain" if drain_days is None else f"drain {drain_days:g} days"
-    print(f"\ntime per case by size ({drain})")
+    print(f"\ntime per case by size ({drain}; all runs of a size added up)")
     print(
-        f"  {'cases':>10}  {'wall s':>8}  {'us/case':>8}  {'x':>5}  {'events/case':>11}  "
-        f"{'us/event':>8}  {'pending':>9}  {'peak MiB':>8}"
+        f"  {'cases':>10}  {'runs':>4}  {'wall s':>8}  {'us/case':>8}  {'x':>5}  "
+        f"{'events/case':>11}  {'us/event':>8}  {'pending':>9}  {'peak MiB':>8}"
     )
     base = None
-    by_size = scaling_runs(sizes, repeats, drain_days)
+    by_size = scaling_runs(sizes, repeats, drain_days, seconds)
     for n in sizes:
         runs = by_size[n]
-        r = median_run(runs)
-        per_case = r["wall_s"] / r["cases"] * 1e6
+        r, total = median_run(runs), pooled(runs)
+        per_case = total["wall_s"] / total["cases"] * 1e6
         base = base or per_case
-        walls = sorted(x["wall_s"] / x["cases"] * 1e6 for x in runs)
-        spread = f"  ({walls[0]:.1f} to {walls[-1]:.1f}, {len(runs)} runs)" if len(runs) > 1 else ""
+        each = sorted(x["wall_s"] / x["cases"] * 1e6 for x in runs)
+        spread = (
+            f"  (median {statistics.median(each):.1f}, {each[0]:.1f} to {each[-1]:.1f})"
+            if len(runs) > 1
+            else ""
+        )
         print(
-            f"  {r['cases']:>10,.0f}  {r['wall_s']:8.1f}  {per_case:8.1f}  "
-            f"{per_case / base:5.2f}  {r['events'] / r['cases']:11.1f}  "
-            f"{r['wall_s'] / r['events'] * 1e6:8.2f}  {r['mean_pending']:9,.0f}  "
-            f"{r['peak_mib']:8,.0f}{spread}"
+            f"  {r['cases']:>10,.0f}  {len(runs):>4}  {r['wall_s']:8.1f}  {per_case:8.1f}  "
+            f"{per_case / base:5.2f}  {total['events'] / total['cases']:11.1f}  "
+            f"{total['wall_s'] / total['events'] * 1e6:8.2f}  {r['mean_pending']:9,.0f}  "
+            f"{max(x['peak_mib'] for x in runs):8,.0f}{spread}"
         )
 
 
@@ -334,6 +353,13 @@ def parser() -> argparse.ArgumentParser:
         help="runs of each size of the scaling table and of each window",
     )
     p.add_argument(
+        "--scaling-seconds",
+        type=float,
+        default=SCALING_SECONDS,
+        help="seconds of runs each size of the scaling table adds up to, about "
+        f"(short sizes run more often, up to {MAX_RUNS} times; 0: --repeats runs each)",
+    )
+    p.add_argument(
         "--sweep-repeats",
         type=int,
         default=5,
@@ -354,6 +380,8 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.repeats < 1:
         p.error("--repeats must be at least 1")
+    if args.scaling_seconds < 0:
+        p.error("--scaling-seconds cannot be negative")
     if args.sweep_repeats < 1:
         p.error("--sweep-repeats must be at least 1")
     try:
@@ -374,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
     print_year(args.days)
     sizes = [int(x) for x in args.sizes.split(",") if x]
     if sizes:
-        print_scaling(sizes, args.repeats, args.drain_days)
+        print_scaling(sizes, args.repeats, args.drain_days, args.scaling_seconds)
     if starts:
         print_phases(starts, args.phase_length, args.repeats, args.days)
     if args.memory_reps > 0:

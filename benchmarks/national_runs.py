@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import math
 import os
 import resource
 import subprocess
@@ -316,20 +317,66 @@ def memory_by_replication(mode: str, reps: int, days: float) -> dict[str, Any]:
     return {"start": start, "rows": rows}
 
 
-def scaling_runs(
-    sizes: list[int], repeats: int, drain_days: float | None
-) -> dict[int, list[dict[str, Any]]]:
-    """Run every size of the scaling table ``repeats`` times, in rounds; return the runs by size.
+SCALING_SECONDS = 20.0
+"""Seconds of runs each size of the scaling table adds up to, about (``--scaling-seconds``)."""
 
-    Each round runs every size once, so that a slow spell of the machine
-    (this one's timings drift by a tenth or more over minutes) falls on
-    all sizes alike rather than on whichever size ran during it.
+MAX_RUNS = 40
+"""Most runs of one size of the scaling table."""
+
+
+def runs_wanted(first_wall_s: float, repeats: int, seconds: float) -> int:
+    """Return how many runs a size of the scaling table gets, given its first run's wall time.
+
+    At least ``repeats``, and as many as add up to about ``seconds``, at
+    most :data:`MAX_RUNS`. This machine's pace swings by half within
+    seconds: a one-minute run averages the swings out, a half-second run
+    catches one or two, so a short size needs many runs for its time per
+    case to be as steady as a long one's.
+    """
+    if seconds <= 0:
+        return repeats
+    if first_wall_s <= 0:
+        return max(repeats, MAX_RUNS)
+    return max(repeats, min(MAX_RUNS, math.ceil(seconds / first_wall_s)))
+
+
+def scaling_runs(
+    sizes: list[int], repeats: int, drain_days: float | None, seconds: float = 0.0
+) -> dict[int, list[dict[str, Any]]]:
+    """Run every size of the scaling table, in rounds; return the runs by size.
+
+    Every size runs ``repeats`` times, or more (see :func:`runs_wanted`)
+    if its first run took less than ``seconds``. The first round runs
+    every size once; each later round (``repeats - 1`` of them, at least
+    one if a size wants more runs) runs every size its share of the runs
+    left, so that a slow spell of the machine falls on all sizes alike
+    rather than on whichever size ran during it.
     """
     by_size: dict[int, list[dict[str, Any]]] = {n: [] for n in sizes}
-    for _ in range(repeats):
+
+    def run(n: int) -> None:
+        by_size[n].append(in_subprocess(n / CASES_PER_DAY, drain_days))
+
+    for n in sizes:
+        run(n)
+    left = {n: runs_wanted(by_size[n][0]["wall_s"], repeats, seconds) - 1 for n in sizes}
+    rounds = max(repeats - 1, 1 if any(left.values()) else 0)
+    for k in range(rounds):
         for n in sizes:
-            by_size[n].append(in_subprocess(n / CASES_PER_DAY, drain_days))
+            # Round k's share of the runs left: they add up to left[n].
+            for _ in range(left[n] * (k + 1) // rounds - left[n] * k // rounds):
+                run(n)
     return by_size
+
+
+def pooled(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Return a size's runs added up: ``wall_s``, ``cases`` and ``events`` of them all.
+
+    Their ratios are the time per case and per event at the machine's mean
+    pace over the runs, as a long run's own are: the median of many short
+    runs would leave out the slow spells that a long run cannot.
+    """
+    return {key: float(sum(r[key] for r in runs)) for key in ("wall_s", "cases", "events")}
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_national.py"), "--days", "0.02",
          "--sizes", "20,40", "--drain-days", "0.2", "--repeats", "2",
+         "--scaling-seconds", "0",
          "--memory-reps", "2", "--memory-days", "0.02", "--sweep-days", "0.02",
          "--sweep-repeats", "2",
          "--phases", "0,0.01", "--phase-length", "0.01"],
@@ -118,7 +119,7 @@ def test_scaling_runs_every_size_once_per_round(
 
     def fake(days: float, drain_days: float | None = None) -> dict[str, float]:
         calls.append((days, drain_days))
-        return {"days": days, "call": float(len(calls))}
+        return {"days": days, "call": float(len(calls)), "wall_s": 1.0}
 
     monkeypatch.setattr(bench, "in_subprocess", fake)
     by_size = bench.scaling_runs([10, 20], 3, 7.0)
@@ -126,6 +127,56 @@ def test_scaling_runs_every_size_once_per_round(
     assert calls == [(d, 7.0) for d in days] * 3  # rounds, not one size after another
     assert [r["call"] for r in by_size[10]] == [1.0, 3.0, 5.0]
     assert [r["call"] for r in by_size[20]] == [2.0, 4.0, 6.0]
+
+
+def test_short_sizes_run_more_often_spread_over_the_later_rounds(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walls = {10: 0.5, 20: 4.0, 40: 30.0}  # seconds a run of each size takes
+    calls: list[int] = []
+
+    def fake(days: float, drain_days: float | None = None) -> dict[str, float]:
+        n = round(days * bench.CASES_PER_DAY)
+        calls.append(n)
+        return {"wall_s": walls[n]}
+
+    monkeypatch.setattr(bench, "in_subprocess", fake)
+    by_size = bench.scaling_runs([10, 20, 40], 3, None, seconds=10.0)
+    # 10 s of half-second runs, of four-second ones: at least 3 runs each.
+    assert {n: len(runs) for n, runs in by_size.items()} == {10: 20, 20: 3, 40: 3}
+    # The first round runs each size once; the 19 runs left of the short
+    # size are split over the two later rounds, each of which runs every size.
+    assert calls == [10, 20, 40, *[10] * 9, 20, 40, *[10] * 10, 20, 40]
+
+
+@pytest.mark.parametrize(
+    ("wall", "repeats", "seconds", "runs"),
+    [(0.5, 3, 20.0, 40), (0.3, 3, 0.0, 3), (5.7, 3, 20.0, 4), (60.0, 3, 20.0, 3),
+     (0.0, 2, 20.0, 40), (2.0, 1, 3.0, 2), (100.0, 5, 20.0, 5)],
+)
+def test_runs_wanted_add_up_to_the_seconds_asked_within_bounds(
+    bench: ModuleType, wall: float, repeats: int, seconds: float, runs: int
+) -> None:
+    assert bench.runs_wanted(wall, repeats, seconds) == runs
+    assert bench.MAX_RUNS == 40
+
+
+def test_one_repeat_still_gives_a_short_size_its_runs(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench, "in_subprocess", lambda days, drain_days=None: {"wall_s": 1.0})
+    by_size = bench.scaling_runs([10, 20], 1, None, seconds=3.0)
+    assert [len(by_size[10]), len(by_size[20])] == [3, 3]
+    assert [len(r) for r in bench.scaling_runs([10], 1, None).values()] == [1]
+
+
+def test_pooled_runs_add_up_wall_time_cases_and_events(bench: ModuleType) -> None:
+    runs = [{"wall_s": 1.0, "cases": 10.0, "events": 100.0, "peak_mib": 5.0},
+            {"wall_s": 3.0, "cases": 10.0, "events": 300.0, "peak_mib": 6.0}]
+    assert bench.pooled(runs) == {"wall_s": 4.0, "cases": 20.0, "events": 400.0}
+    # The mean pace over the runs: 0.2 s a case, not the median run's 0.1 or 0.3.
+    total = bench.pooled(runs)
+    assert total["wall_s"] / total["cases"] == pytest.approx(0.2)
 
 
 def test_phase_windows_count_every_event_of_their_days_once(bench: ModuleType) -> None:
@@ -161,4 +212,13 @@ def test_the_script_refuses_bad_windows_before_running_anything() -> None:
         capture_output=True, text=True, check=False, timeout=60,
     )
     assert done.returncode == 2 and "after the last one ends" in done.stderr
+    assert done.stdout == ""
+
+
+def test_the_script_refuses_negative_scaling_seconds_before_running_anything() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_national.py"), "--scaling-seconds", "-1"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )
+    assert done.returncode == 2 and "--scaling-seconds cannot be negative" in done.stderr
     assert done.stdout == ""
