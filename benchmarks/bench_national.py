@@ -59,11 +59,13 @@ runs every size once, each later one every size its share of the runs
 left, so that a slow spell falls on all sizes alike). The table's time
 per case and per event are those of all a size's runs added up (the
 machine's mean pace over them, as a long run's own are), with the median
-run and the range beside them; the sweep is timed ``--sweep-repeats`` times, each timing running
-1 and 2 workers in turn (1 first, then 2 first, and so on, so that a
-drift of the machine's speed favours neither), and the median speed-up is
-quoted. With the default flags the whole script takes 7 to 12 minutes
-compiled (33 to 44 in Python) on this project's machine, with its pace.
+run and the range beside them. The sweep is timed ``--sweep-repeats``
+times, each timing running 1 and 2 workers in turn (1 first, then 2
+first, and so on, so that a drift of the machine's speed favours
+neither), and the median speed-up is quoted. With the default flags the
+whole script takes 8 to 12 minutes compiled and 33 to 44 in Python on
+this project's machine, with its pace (39 in Python with the present
+scaling table).
 
 Flags:
 
