@@ -62,7 +62,9 @@ machine's mean pace over them, as a long run's own are), with the median
 run and the range beside them. The sweep is timed ``--sweep-repeats``
 times, each timing running 1 and 2 workers in turn (1 first, then 2
 first, and so on, so that a drift of the machine's speed favours
-neither), and the median speed-up is quoted. With the default flags the
+neither); the median speed-up is printed, and beside it the speed-up of
+all timings added up (total 1-worker time over total 2-worker time), as
+the scaling table adds up its runs. With the default flags the
 whole script takes 8 to 12 minutes compiled and 33 to 44 in Python on
 this project's machine, with its pace (39 in Python with the present
 scaling table).
@@ -127,7 +129,7 @@ from national_runs import (
     pooled,
     scaling_runs,
 )
-from sweep_runs import machine_speedup, sweep_speedup
+from sweep_runs import machine_speedup, pooled_speedup, sweep_speedup
 
 
 def print_memory(mode: str, reps: int, days: float) -> None:
@@ -284,15 +286,21 @@ def print_sweep(days: float, repeats: int) -> None:
     neither worker count. Each timing is followed, in the same order, by
     the machine's own speed-up of 16 bare-loop jobs on 2 processes
     (``sweep_runs.machine_speedup``): what this machine gave two processes
-    at that moment.
+    at that moment. With more than one timing, the median speed-up and the
+    speed-up of all timings added up (``sweep_runs.pooled_speedup``) follow,
+    each with the machine's beside it.
     """
     print(f"\nsweep of 16 replications ({days:g} days each)")
     ratios, machine = [], []
+    timings: list[tuple[float, float]] = []
+    bare_timings: list[tuple[float, float]] = []
     for r in range(repeats):
         first = 1 if r % 2 == 0 else 2
         one, two = sweep_speedup(days, first=first)
+        timings.append((one, two))
         ratios.append(one / two)
         bare_one, bare_two = machine_speedup(first=first)
+        bare_timings.append((bare_one, bare_two))
         machine.append(bare_one / bare_two)
         print(
             f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}"
@@ -302,6 +310,12 @@ def print_sweep(days: float, repeats: int) -> None:
         print(
             f"  median speed-up x{statistics.median(ratios):4.2f}"
             f"   (machine, 16 bare-loop jobs on 2 processes: x{statistics.median(machine):4.2f})"
+        )
+        one_s, two_s = (sum(t[k] for t in timings) for k in (0, 1))
+        print(
+            f"  all timings added up: 1 worker {one_s:6.1f} s   2 workers {two_s:6.1f} s"
+            f"   speed-up x{pooled_speedup(timings):4.2f}"
+            f"   (machine x{pooled_speedup(bare_timings):4.2f})"
         )
 
 

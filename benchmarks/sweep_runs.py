@@ -58,6 +58,27 @@ def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[
     return _timed_pair(timed, first)
 
 
+def pooled_speedup(timings: list[tuple[float, float]]) -> float:
+    """Return the speed-up of all timings added up: total 1-worker time over total 2-worker time.
+
+    Each timing's own ratio swings with the machine's pace in the seconds
+    it ran (a sweep of 16 half-second replications is too short to average
+    it out), and their median keeps the swing of the middle timing. Added
+    up, the timings weigh every second of both worker counts alike, as one
+    sweep as long as all of them would: the same reading as the scaling
+    table's time per case (``national_runs.pooled``).
+
+    Args:
+        timings: ``(1-worker seconds, 2-worker seconds)`` of each timing.
+
+    Raises:
+        ValueError: If there is no timing, or a time is not positive.
+    """
+    if not timings or any(one <= 0 or two <= 0 for one, two in timings):
+        raise ValueError(f"need at least one timing, every time positive: {timings}")
+    return sum(one for one, _ in timings) / sum(two for _, two in timings)
+
+
 def machine_speedup(jobs: int = 16, n_events: int = 300_000, first: int = 1) -> tuple[float, float]:
     """Return wall times of ``jobs`` bare-loop jobs run one after another and on 2 processes.
 

@@ -45,12 +45,13 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
                  "growth from run 2 to run 2", "median speed-up",
                  "time per event by window of one run"):
         assert part in out, part
-    assert out.count("speed-up x") == 3  # two timings and their median
+    assert out.count("speed-up x") == 4  # two timings, their median and their totals
     # The sweep's timings alternate which worker count runs first, and each
     # has the machine's own speed-up beside it (and their median too).
     assert "(1 first)" in out and "(2 first)" in out
-    assert out.count("machine x") == 2
+    assert out.count("machine x") == 3  # beside each timing and beside the totals
     assert "(machine, 16 bare-loop jobs on 2 processes: x" in out
+    assert "all timings added up: 1 worker" in out
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")

@@ -45,3 +45,19 @@ def test_the_machine_timing_refuses_bad_arguments(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         runs.machine_speedup(**kwargs)
+
+
+def test_the_pooled_speed_up_is_total_time_over_total_time(runs: ModuleType) -> None:
+    # Two timings of x2.0 and x1.5: their totals give 7 / 4, not the mean of the ratios.
+    assert runs.pooled_speedup([(4.0, 2.0), (3.0, 2.0)]) == pytest.approx(1.75)
+    assert runs.pooled_speedup([(3.0, 2.0)]) == pytest.approx(1.5)
+    # A long timing weighs more than a short one.
+    assert runs.pooled_speedup([(10.0, 5.0), (1.0, 1.0)]) == pytest.approx(11.0 / 6.0)
+
+
+@pytest.mark.parametrize("timings", [[], [(1.0, 0.0)], [(0.0, 1.0)], [(2.0, 1.0), (1.0, -1.0)]])
+def test_the_pooled_speed_up_refuses_no_timing_or_a_time_not_positive(
+    runs: ModuleType, timings: list[tuple[float, float]]
+) -> None:
+    with pytest.raises(ValueError, match="at least one timing"):
+        runs.pooled_speedup(timings)
