@@ -291,25 +291,24 @@ def print_sweep(days: float, repeats: int) -> None:
     each with the machine's beside it.
     """
     print(f"\nsweep of 16 replications ({days:g} days each)")
-    ratios, machine = [], []
     timings: list[tuple[float, float]] = []
     bare_timings: list[tuple[float, float]] = []
     for r in range(repeats):
         first = 1 if r % 2 == 0 else 2
         one, two = sweep_speedup(days, first=first)
-        timings.append((one, two))
-        ratios.append(one / two)
         bare_one, bare_two = machine_speedup(first=first)
+        timings.append((one, two))
         bare_timings.append((bare_one, bare_two))
-        machine.append(bare_one / bare_two)
         print(
             f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}"
-            f"   ({first} first)   machine x{machine[-1]:4.2f}"
+            f"   ({first} first)   machine x{bare_one / bare_two:4.2f}"
         )
-    if len(ratios) > 1:
+    if repeats > 1:
+        median = statistics.median(one / two for one, two in timings)
+        bare_median = statistics.median(one / two for one, two in bare_timings)
         print(
-            f"  median speed-up x{statistics.median(ratios):4.2f}"
-            f"   (machine, 16 bare-loop jobs on 2 processes: x{statistics.median(machine):4.2f})"
+            f"  median speed-up x{median:4.2f}"
+            f"   (machine, 16 bare-loop jobs on 2 processes: x{bare_median:4.2f})"
         )
         one_s, two_s = (sum(t[k] for t in timings) for k in (0, 1))
         print(
