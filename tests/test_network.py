@@ -265,6 +265,25 @@ def test_a_stand_in_stays_frozen_when_stopped_and_is_one_per_layer() -> None:
     assert w.cases[0].frozen_police_fen == 10
 
 
+def test_freezing_a_frozen_account_again_changes_nothing() -> None:
+    # Once failed in test_every_fen_is_held_frozen_or_cashed_out: the second
+    # freeze reached the stand-in, whose release put it over the list's last
+    # account, and that account's money was no longer counted anywhere.
+    w = World(pooled())
+    first = w.l1()
+    w.net.credit(first, 0, 10)
+    w.net.freeze(first, BY_POLICE)
+    last = w.l1()  # the slot's fresh account, the list's last
+    w.net.credit(last, 1, 7)
+    stand_in = w.net.accounts[first.id]
+    for account in (first, stand_in):
+        w.net.freeze(account, BY_BANK)
+    assert w.net.accounts[last.id] is last
+    assert w.net.balances() == ([0, 7, 0], [0, 0, 0])
+    assert (w.cases[0].frozen_police_fen, w.cases[0].frozen_bank_fen) == (10, 0)
+    assert w.cases[0].accounts_frozen == 1
+
+
 # -- retired accounts, routing, trails -------------------------------------------
 
 

@@ -365,7 +365,15 @@ class Network(Dispatcher):
             self.freeze(account, BY_BANK)
 
     def freeze(self, account: Account, by: int) -> None:
-        """Freeze an account: every lot in it goes back to its victim as frozen."""
+        """Freeze an account: every lot in it goes back to its victim as frozen.
+
+        A freeze is final: an account already frozen (or the stand-in in
+        its place, see :meth:`AccountBook.release`) is left as it is.
+        """
+        if account.status == FROZEN:
+            # Released again, a stand-in (numbered -1) would take the list's
+            # last place and hide that account's money from the balances.
+            return
         account.status = FROZEN
         self.book.retire(account)
         account.frozen_by = by
