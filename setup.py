@@ -5,6 +5,7 @@ the extension modules. ``pip install -e '.[dev]'`` compiles the modules
 listed in ``fraudsim/engine.py`` (the simulation's hot path) to C extensions
 and records a digest of each source, so that an edited source is never
 shadowed by its old compiled module (see ``fraudsim.engine.select_engine``).
+It also builds the event queue's C source (``fraudsim/model/cqueue.c``).
 ``FRAUDSIM_COMPILE`` chooses:
 
 - unset: compile if this machine can (a C compiler and Python's headers);
@@ -27,10 +28,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
+# As mypyc's own flags for its C, where the compiler is gcc or clang.
+_C_FLAGS = [] if sys.platform == "win32" else ["-O3", "-Wno-unused-function"]
 MODES = {"": "auto", "1": "required", "0": "off"}
 
 
@@ -87,15 +90,20 @@ def _mypycify() -> list[Any]:
     from mypyc.build import mypycify  # a build requirement only when compiling
 
     ENGINE.write_stamp(ROOT)
-    sources = [str(ENGINE.source_path(Path(), m)) for m in ENGINE.COMPILED_MODULES]
+    sources = [str(ENGINE.source_path(Path(), m)) for m in ENGINE.MYPYC_MODULES]
     # mypy follows the compiled modules' imports into the rest of the package
     # (the CLI, the experiment runners), whose optional libraries (dask, tqdm's
     # stubs) the build environment lacks: their types are not needed, and
     # `mypy --strict fraudsim` checks those modules in CI, so errors there
     # are silenced here rather than failing the build.
-    return list(
+    modules = list(
         mypycify(["--follow-imports=silent", *sources], opt_level="3", group_name="fraudsim")
     )
+    # The event queue, written in C (fraudsim/model/cqueue.c), built beside them.
+    return modules + [
+        Extension(m, [str(ENGINE.source_path(Path(), m))], extra_compile_args=_C_FLAGS)
+        for m in ENGINE.C_MODULES
+    ]
 
 
 def _ext_modules(mode: str) -> list[Any]:

@@ -7,6 +7,10 @@ compiler and falls back to plain Python when it has not: the same source,
 the same results (CI runs the whole test suite, golden scenarios included,
 on both engines), the compiled one about three times faster (the README's
 Speed and scale gives the measured figures). Everything else stays Python.
+One compiled module is written in C rather than compiled from Python: the
+event queue (``fraudsim/model/cqueue.c``, see :data:`C_MODULES`), built
+with the others. The Python engine runs without it, on the queue's Python
+implementation.
 
 A compiled module is a ``.so`` file beside its ``.py`` file, and Python
 imports the ``.so`` first: after an edit of the ``.py`` it would silently
@@ -37,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
-COMPILED_MODULES = (
+MYPYC_MODULES = (
     "fraudsim.rng",
     "fraudsim.model.queueload",
     "fraudsim.model.farqueue",
@@ -55,7 +59,16 @@ COMPILED_MODULES = (
     "fraudsim.model.warning",
     "fraudsim.model.world",
 )
-"""Modules an install compiles (unless ``FRAUDSIM_COMPILE=0``): the simulation's hot path."""
+"""Python modules an install compiles with mypyc (unless ``FRAUDSIM_COMPILE=0``): the hot path."""
+
+C_MODULES = ("fraudsim.model.cqueue",)
+"""Extension modules written in C (``.c`` sources), built with the others: the event queue.
+
+They have no Python source of their own: the Python engine does without
+them."""
+
+COMPILED_MODULES = MYPYC_MODULES + C_MODULES
+"""Every module of the compiled engine."""
 
 STAMP = "_engine_stamp.json"
 """File in the ``fraudsim`` package: module -> SHA-256 of the source it was compiled from."""
@@ -78,8 +91,8 @@ class StaleEngineError(ImportError):
 
 
 def source_path(root: Path, module: str) -> Path:
-    """Return the ``.py`` file of ``module`` under the project (or site) root."""
-    return root.joinpath(*module.split(".")).with_suffix(".py")
+    """Return the source of ``module`` under the project (or site) root: ``.py``, or ``.c``."""
+    return root.joinpath(*module.split(".")).with_suffix(".c" if module in C_MODULES else ".py")
 
 
 def digest(path: Path) -> str:
@@ -128,7 +141,10 @@ def _origins() -> dict[str, str]:
     """Return where each compiled-module candidate would be imported from."""
     out: dict[str, str] = {}
     for m in COMPILED_MODULES:
-        spec = importlib.util.find_spec(m)
+        try:
+            spec = importlib.util.find_spec(m)
+        except ModuleNotFoundError:  # a C module under the Python engine (see _SourceFinder)
+            spec = None
         out[m] = spec.origin if spec is not None and spec.origin else ""
     return out
 
@@ -198,9 +214,16 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        """Return a source spec for a compiled module's name, else None."""
+        """Return a source spec for a compiled module's name, else None.
+
+        Raises:
+            ModuleNotFoundError: For a module written in C: the Python
+                engine runs without it.
+        """
         if fullname not in COMPILED_MODULES:
             return None
+        if fullname in C_MODULES:
+            raise ModuleNotFoundError(f"{fullname} is not part of the Python engine", name=fullname)
         return importlib.util.spec_from_file_location(fullname, source_path(self.root, fullname))
 
 

@@ -182,6 +182,16 @@ def test_asking_for_the_python_engine_imports_the_sources(tmp_path: Path) -> Non
     assert "EngineWarning" not in done.stderr
 
 
+def test_an_edited_event_queue_source_makes_the_compiled_engine_stale(tmp_path: Path) -> None:
+    origins = fake_tree(tmp_path, compiled=True)
+    write_stamp(tmp_path)
+    assert source_path(tmp_path, "fraudsim.model.cqueue").suffix == ".c"
+    with source_path(tmp_path, "fraudsim.model.cqueue").open("a", encoding="utf-8") as f:
+        f.write("/* an edit after the build */\n")
+    with pytest.raises(StaleEngineError, match=r"stale: fraudsim\.model\.cqueue changed"):
+        check_engine(origins)
+
+
 def test_an_unknown_engine_request_is_refused() -> None:
     with pytest.raises(ValueError, match="FRAUDSIM_ENGINE must be 'python' or 'compiled'"):
         select_engine({"FRAUDSIM_ENGINE": "fast"})
