@@ -44,7 +44,6 @@ from types import ModuleType
 MYPYC_MODULES = (
     "fraudsim.rng",
     "fraudsim.model.queueload",
-    "fraudsim.model.farqueue",
     "fraudsim.model.kernel",
     "fraudsim.model.monitor",
     "fraudsim.model.staff",
@@ -65,7 +64,7 @@ C_MODULES = ("fraudsim.model.cqueue",)
 """Extension modules written in C (``.c`` sources), built with the others: the event queue.
 
 They have no Python source of their own: the Python engine does without
-them."""
+them (it runs :class:`fraudsim.model.pyqueue.PyQueue` instead)."""
 
 COMPILED_MODULES = MYPYC_MODULES + C_MODULES
 """Every module of the compiled engine."""

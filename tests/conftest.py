@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -22,7 +23,6 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip ``pure_python`` tests on a compiled engine: its classes cannot be patched."""
     if engine() != "compiled":
@@ -31,6 +31,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "pure_python" in item.keywords:
             item.add_marker(skip)
+
+
+def event_queues() -> list[Any]:
+    """Both event queues as parameters: the Python engine's and, if built, the compiled one's.
+
+    The C queue (fraudsim/model/cqueue.c) exists only in a compiled build;
+    elsewhere its parameter is skipped, and the Python queue still runs.
+    """
+    from fraudsim.model.pyqueue import PyQueue
+
+    try:
+        from fraudsim.model.cqueue import CQueue
+    except ImportError:
+        native = pytest.param(None, id="CQueue", marks=pytest.mark.skip(reason="not built"))
+    else:
+        native = pytest.param(CQueue, id="CQueue")
+    return [pytest.param(PyQueue, id="PyQueue"), native]
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -145,8 +145,9 @@ def import_in(root: Path, engine_env: str | None) -> subprocess.CompletedProcess
     if engine_env is not None:
         env["FRAUDSIM_ENGINE"] = engine_env
     code = (
-        "import fraudsim, fraudsim.engine as e, fraudsim.model.lots as m; "
-        "print(e.engine(), m.__file__)"
+        "import fraudsim, fraudsim.engine as e, fraudsim.model.lots as m, "
+        "fraudsim.model.kernel as k; "
+        "print(e.engine(), m.__file__, k.default_queue().__name__)"
     )
     return subprocess.run(
         [sys.executable, "-W", "default", "-c", code],
@@ -160,7 +161,9 @@ def test_an_edited_source_runs_as_python_with_a_warning(tmp_path: Path) -> None:
         f.write("# an edit after the build\n")
     done = import_in(root, None)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["python", str(source_path(root, "fraudsim.model.lots"))]
+    lots = str(source_path(root, "fraudsim.model.lots"))
+    # The C event queue is part of the compiled engine: the Python one runs without it.
+    assert done.stdout.split() == ["python", lots, "PyQueue"]
     assert "EngineWarning: compiled engine is stale: fraudsim.model.lots changed" in done.stderr
     assert "running the Python engine meanwhile" in done.stderr
 
@@ -178,7 +181,8 @@ def test_asking_for_the_python_engine_imports_the_sources(tmp_path: Path) -> Non
     root = copy_of_the_package(tmp_path)
     done = import_in(root, "python")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["python", str(source_path(root, "fraudsim.model.lots"))]
+    lots = str(source_path(root, "fraudsim.model.lots"))
+    assert done.stdout.split() == ["python", lots, "PyQueue"]
     assert "EngineWarning" not in done.stderr
 
 
@@ -190,6 +194,13 @@ def test_an_edited_event_queue_source_makes_the_compiled_engine_stale(tmp_path: 
         f.write("/* an edit after the build */\n")
     with pytest.raises(StaleEngineError, match=r"stale: fraudsim\.model\.cqueue changed"):
         check_engine(origins)
+
+
+def test_the_compiled_engine_runs_the_c_event_queue() -> None:
+    from fraudsim.model.kernel import default_queue
+
+    expected = "CQueue" if engine() == "compiled" else "PyQueue"
+    assert default_queue().__name__ == expected
 
 
 def test_an_unknown_engine_request_is_refused() -> None:

@@ -1,4 +1,7 @@
-"""The event kernel (fraudsim/model/kernel.py): handler calls in time and scheduling order."""
+"""The event kernel (fraudsim/model/kernel.py): handler calls in time and scheduling order.
+
+Each test runs on both event queues (fraudsim/model/pyqueue.py and cqueue.c).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from simpy.events import EventPriority
 
-from fraudsim.model.kernel import BUCKET_MIN, RING_BUCKETS, Call, Clock, Dispatcher
+from fraudsim.model.kernel import (
+    BUCKET_MIN,
+    RING_BUCKETS,
+    Call,
+    Clock,
+    Dispatcher,
+    QueueFactory,
+)
+from tests.conftest import event_queues
+
+# Every test runs on both event queues: the Python engine's and the C one.
+pytestmark = pytest.mark.parametrize("queue", event_queues())
 
 
 class Recorder:
@@ -26,8 +40,8 @@ class Recorder:
         self.calls.append((self.clock.now, payload))
 
 
-def test_after_and_at_fire_in_time_order_with_their_payloads() -> None:
-    clock = Clock()
+def test_after_and_at_fire_in_time_order_with_their_payloads(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     clock.after(30.0, rec, "c")
     clock.at(10.0, rec, "a")
@@ -49,10 +63,12 @@ class Owner(Dispatcher):
 
 
 @pytest.mark.pure_python  # a compiled Dispatcher cannot be subclassed by a test's class
-def test_calls_run_through_their_owners_dispatch_in_order_with_plain_handlers() -> None:
+def test_calls_run_through_their_owners_dispatch_in_order_with_plain_handlers(
+    queue: QueueFactory,
+) -> None:
     # On the compiled engine the model's own dispatchers are checked instead:
     # test_model's test_every_pending_handler_is_bound_once and the golden runs.
-    clock = Clock()
+    clock = Clock(queue=queue)
     owner, rec = Owner(clock), Recorder(clock)
     first, second = Call(owner, 0, "_first"), Call(owner, 1, "_second")
     clock.after(5.0, second, "b")
@@ -75,15 +91,15 @@ def test_calls_run_through_their_owners_dispatch_in_order_with_plain_handlers() 
     assert repr(first) == "<Owner._first>"
 
 
-def test_a_dispatcher_without_its_own_dispatch_refuses_to_run() -> None:
-    clock = Clock()
+def test_a_dispatcher_without_its_own_dispatch_refuses_to_run(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     clock.after(1.0, Call(Dispatcher(), 0, "_nothing"), None)
     with pytest.raises(NotImplementedError):
         clock.run_to(2.0)
 
 
-def test_payload_is_the_very_object_scheduled() -> None:
-    clock = Clock()
+def test_payload_is_the_very_object_scheduled(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     obj: list[int] = []
     seen: list[object] = []
     clock.after(1.0, seen.append, obj)
@@ -91,8 +107,8 @@ def test_payload_is_the_very_object_scheduled() -> None:
     assert seen[0] is obj
 
 
-def test_equal_times_fire_in_scheduling_order() -> None:
-    clock = Clock()
+def test_equal_times_fire_in_scheduling_order(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     for k in range(20):
         if k % 2:
@@ -104,8 +120,10 @@ def test_equal_times_fire_in_scheduling_order() -> None:
     assert all(t == 5.0 for t, _ in rec.calls)
 
 
-def test_a_handler_scheduling_at_the_same_time_runs_after_those_already_due() -> None:
-    clock = Clock()
+def test_a_handler_scheduling_at_the_same_time_runs_after_those_already_due(
+    queue: QueueFactory,
+) -> None:
+    clock = Clock(queue=queue)
     order: list[str] = []
 
     def first(_: None) -> None:
@@ -118,8 +136,8 @@ def test_a_handler_scheduling_at_the_same_time_runs_after_those_already_due() ->
     assert order == ["first", "second", "nested"]
 
 
-def test_at_in_the_past_fires_now_not_earlier() -> None:
-    clock = Clock()
+def test_at_in_the_past_fires_now_not_earlier(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     times: list[float] = []
 
     def late(_: None) -> None:
@@ -130,8 +148,8 @@ def test_at_in_the_past_fires_now_not_earlier() -> None:
     assert times == [10.0]
 
 
-def test_run_to_stops_at_the_end_and_leaves_later_events() -> None:
-    clock = Clock()
+def test_run_to_stops_at_the_end_and_leaves_later_events(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     clock.after(50.0, rec, "in")
     clock.after(150.0, rec, "out")
@@ -142,8 +160,8 @@ def test_run_to_stops_at_the_end_and_leaves_later_events() -> None:
     assert rec.calls == [(50.0, "in"), (150.0, "out")]
 
 
-def test_run_to_reports_progress_about_a_hundred_times_up_to_the_end() -> None:
-    clock = Clock()
+def test_run_to_reports_progress_about_a_hundred_times_up_to_the_end(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     for k in range(1, 1000):
         clock.at(k * 1.234, rec, k)
@@ -156,16 +174,16 @@ def test_run_to_reports_progress_about_a_hundred_times_up_to_the_end() -> None:
     assert len(rec.calls) == 999  # progress reporting does not skip events
 
 
-def test_progress_without_any_event() -> None:
-    clock = Clock()
+def test_progress_without_any_event(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     reached: list[float] = []
     clock.run_to(7.0, reached.append)
     assert len(reached) == 100
     assert reached[-1] == clock.now == 7.0
 
 
-def test_events_processed_counts_every_handler_call_run() -> None:
-    clock = Clock()
+def test_events_processed_counts_every_handler_call_run(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     assert clock.events_processed == 0
 
     def chain(link: int) -> None:
@@ -179,9 +197,9 @@ def test_events_processed_counts_every_handler_call_run() -> None:
     assert clock.events_processed == 6  # 5 links of the chain + 1
 
 
-def test_simpy_processes_share_the_clock_in_time_order() -> None:
+def test_simpy_processes_share_the_clock_in_time_order(queue: QueueFactory) -> None:
     """Ordinary SimPy events and processes run on the same clock, interleaved in time."""
-    clock = Clock()
+    clock = Clock(queue=queue)
     order: list[tuple[float, str]] = []
 
     def patrol(env: simpy.Environment) -> simpy.events.ProcessGenerator:
@@ -197,9 +215,9 @@ def test_simpy_processes_share_the_clock_in_time_order() -> None:
     assert order == [(5.0, "process"), (10.0, "handler"), (15.0, "process"), (20.0, "handler")]
 
 
-def test_simpy_run_and_step_work_on_handler_calls_too() -> None:
+def test_simpy_run_and_step_work_on_handler_calls_too(queue: QueueFactory) -> None:
     """SimPy's own ``run`` drives the clock through ``step`` with the same order."""
-    clock = Clock()
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     for k in range(5):
         clock.at(5.0 - k, rec, k)
@@ -210,8 +228,8 @@ def test_simpy_run_and_step_work_on_handler_calls_too() -> None:
         clock.step()
 
 
-def test_a_failed_simpy_event_nobody_handles_stops_the_run() -> None:
-    clock = Clock()
+def test_a_failed_simpy_event_nobody_handles_stops_the_run(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     event = clock.event()
     event.fail(RuntimeError("bank platform down"))
     with pytest.raises(RuntimeError, match="bank platform down"):
@@ -232,7 +250,7 @@ def test_a_failed_simpy_event_nobody_handles_stops_the_run() -> None:
     st.sampled_from([1, 2, 64, 1024, RING_BUCKETS]),
 )
 def test_the_two_level_queue_runs_in_exact_time_then_scheduling_order(
-    plan: list[tuple[float, float, bool]], until: float, ring: int
+    queue: QueueFactory, plan: list[tuple[float, float, bool]], until: float, ring: int
 ) -> None:
     """Near heap and far buckets together give the order of one heap: (time, id).
 
@@ -242,7 +260,7 @@ def test_the_two_level_queue_runs_in_exact_time_then_scheduling_order(
     send most far happenings to overflow buckets, and some buckets get
     entries both in the ring and in the overflow.
     """
-    clock = Clock(ring_buckets=ring)
+    clock = Clock(ring_buckets=ring, queue=queue)
     seq = itertools.count()
     expected: list[tuple[float, int]] = []
     ran: list[tuple[float, int]] = []
@@ -288,10 +306,10 @@ def simpy_event(clock: Clock, note: Any, ran: list[tuple[float, Any]]) -> simpy.
     st.sampled_from([1, 64, RING_BUCKETS]),
 )
 def test_simpy_events_of_any_priority_keep_simpys_order_in_far_buckets(
-    plan: list[tuple[float, EventPriority | None]], ring: int
+    queue: QueueFactory, plan: list[tuple[float, EventPriority | None]], ring: int
 ) -> None:
     """Handler calls (priority None here) and SimPy events at equal times: (time, priority, id)."""
-    clock = Clock(ring_buckets=ring)
+    clock = Clock(ring_buckets=ring, queue=queue)
     ran: list[tuple[float, Any]] = []
     expected = []
     for tag, (at, priority) in enumerate(plan):
@@ -355,7 +373,7 @@ PRIORITIES = st.sampled_from([None, simpy.events.URGENT, simpy.events.NORMAL])
     st.sampled_from([1, 64, RING_BUCKETS]),
 )
 def test_the_order_is_simpys_own_with_follow_ups_at_equal_times(
-    plan: list[Step], ring: int
+    queue: QueueFactory, plan: list[Step], ring: int
 ) -> None:
     """The same plan on the clock and on a plain SimPy environment runs in the same order.
 
@@ -364,11 +382,15 @@ def test_the_order_is_simpys_own_with_follow_ups_at_equal_times(
     time, and sometimes on priority: the heap's and the bucket's entries
     must then interleave as SimPy's ids would order them.
     """
-    assert play(Clock(ring_buckets=ring), plan, True) == play(simpy.Environment(), plan, False)
+    assert play(Clock(ring_buckets=ring, queue=queue), plan, True) == play(
+        simpy.Environment(), plan, False
+    )
 
 
-def test_an_urgent_event_runs_before_earlier_scheduled_ones_at_its_time() -> None:
-    clock = Clock()
+def test_an_urgent_event_runs_before_earlier_scheduled_ones_at_its_time(
+    queue: QueueFactory,
+) -> None:
+    clock = Clock(queue=queue)
     ran: list[tuple[float, Any]] = []
     clock.at(100.5, lambda t: ran.append((clock.now, t)), "handler")
     clock.schedule(simpy_event(clock, "normal", ran), simpy.events.NORMAL, 100.5)
@@ -377,8 +399,8 @@ def test_an_urgent_event_runs_before_earlier_scheduled_ones_at_its_time() -> Non
     assert [note for _, note in ran] == ["urgent", "handler", "normal"]
 
 
-def test_happenings_far_ahead_wait_in_far_buckets() -> None:
-    clock = Clock()
+def test_happenings_far_ahead_wait_in_far_buckets(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     for k in range(100):
         clock.after(10_000.0 + k, rec, k)  # days ahead: far buckets
@@ -390,8 +412,10 @@ def test_happenings_far_ahead_wait_in_far_buckets() -> None:
 
 
 @pytest.mark.parametrize("ring", [1, 4, RING_BUCKETS])
-def test_one_bucket_in_the_ring_and_the_overflow_runs_in_order(ring: int) -> None:
-    clock = Clock(ring_buckets=ring)
+def test_one_bucket_in_the_ring_and_the_overflow_runs_in_order(
+    ring: int, queue: QueueFactory
+) -> None:
+    clock = Clock(ring_buckets=ring, queue=queue)
     rec = Recorder(clock)
     clock.at(100.5, rec, "overflow")  # bucket 100, beyond a small ring's window
     clock.at(99.0, rec, "opens the window")
@@ -413,8 +437,8 @@ def test_one_bucket_in_the_ring_and_the_overflow_runs_in_order(ring: int) -> Non
     assert clock.pending == 1
 
 
-def test_buckets_one_ring_apart_never_share_a_slot() -> None:
-    clock = Clock(ring_buckets=2)
+def test_buckets_one_ring_apart_never_share_a_slot(queue: QueueFactory) -> None:
+    clock = Clock(ring_buckets=2, queue=queue)
     rec = Recorder(clock)
     clock.at(10.0, rec, 10.0)
     clock.at(10.9, rec, 10.9)
@@ -426,13 +450,13 @@ def test_buckets_one_ring_apart_never_share_a_slot() -> None:
 
 
 @pytest.mark.parametrize("size", [0, 3, 1000])
-def test_a_ring_not_a_power_of_two_is_refused(size: int) -> None:
+def test_a_ring_not_a_power_of_two_is_refused(size: int, queue: QueueFactory) -> None:
     with pytest.raises(ValueError, match="power of two"):
-        Clock(ring_buckets=size)
+        Clock(ring_buckets=size, queue=queue)
 
 
-def test_scheduling_at_nan_is_an_error_and_at_infinity_never_runs() -> None:
-    clock = Clock()
+def test_scheduling_at_nan_is_an_error_and_at_infinity_never_runs(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     with pytest.raises(ValueError, match="NaN"):
         clock.after(math.nan, rec, "bad")
@@ -443,8 +467,8 @@ def test_scheduling_at_nan_is_an_error_and_at_infinity_never_runs() -> None:
     assert clock.peek() == math.inf
 
 
-def test_queue_load_weighs_each_step_by_its_events() -> None:
-    clock = Clock()
+def test_queue_load_weighs_each_step_by_its_events(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     # Ten happenings all due in the first step (of a hundred), nothing later:
     # the step starts with 10 pending and ends with 0, so an average event
@@ -456,8 +480,8 @@ def test_queue_load_weighs_each_step_by_its_events() -> None:
     assert clock.queue_load() == {"mean_pending": 5.0, "peak_pending": 0.0, "mean_near": 5.0}
 
 
-def test_queue_load_counts_far_happenings_as_pending_not_near() -> None:
-    clock = Clock()
+def test_queue_load_counts_far_happenings_as_pending_not_near(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
     rec = Recorder(clock)
     # A run over one bucket in a hundred steps of BUCKET_MIN / 100 each.
     clock.after(0.005 * BUCKET_MIN, rec, "first")  # run in step 1, near
@@ -469,5 +493,9 @@ def test_queue_load_counts_far_happenings_as_pending_not_near() -> None:
     assert clock.queue_load() == {"mean_pending": 2.0, "peak_pending": 2.0, "mean_near": 1.25}
 
 
-def test_queue_load_of_a_clock_that_ran_nothing_is_zero() -> None:
-    assert Clock().queue_load() == {"mean_pending": 0.0, "peak_pending": 0.0, "mean_near": 0.0}
+def test_queue_load_of_a_clock_that_ran_nothing_is_zero(queue: QueueFactory) -> None:
+    assert Clock(queue=queue).queue_load() == {
+        "mean_pending": 0.0,
+        "peak_pending": 0.0,
+        "mean_near": 0.0,
+    }

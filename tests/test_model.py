@@ -12,7 +12,7 @@ import pytest
 from fraudsim import load_scenario, simulate
 from fraudsim.api import SimulationResult
 from fraudsim.model.kernel import Call
-from fraudsim.model.world import World, build_world, no_cyclic_gc, run_world
+from fraudsim.model.world import build_world, no_cyclic_gc, run_world
 from fraudsim.rng import Streams
 from tests.conftest import SCENARIOS, busy, xiamen
 
@@ -370,16 +370,6 @@ def test_a_finished_run_frees_its_retired_accounts_without_the_collector() -> No
     assert 0 < left <= slots
 
 
-def _pending_entries(world: World) -> list[tuple[Any, ...]]:
-    """Every happening pending on a world's clock: heap, open bucket, far buckets."""
-    clock = world.clock
-    far = clock._far
-    entries = [*clock._heap, *clock._run]
-    for bucket in [*far._ring, *far._overflow.values()]:
-        entries.extend(bucket or ())
-    return entries
-
-
 def test_every_pending_handler_is_bound_once() -> None:
     # A handler bound at each scheduling is a new method object per pending
     # happening, made when scheduled and freed (cold) when run, days later.
@@ -394,9 +384,8 @@ def test_every_pending_handler_is_bound_once() -> None:
         world = build_world(scenario)
         for k in range(1, 31):
             world.clock.run_to(world.end_min * k / 30)
-            for entry in _pending_entries(world):
-                if len(entry) == 5:
-                    handler = entry[3]
+            for _, _, handler, _, is_handler in world.clock.pending_entries():
+                if is_handler:
                     if isinstance(handler, Call):
                         key = (id(handler.owner), handler.name)
                     else:

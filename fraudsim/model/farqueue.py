@@ -1,12 +1,13 @@
-"""The far part of the event queue: happenings due after the open bucket, by bucket.
+"""The far part of the Python event queue: happenings due after the open bucket, by bucket.
 
 Most of the tens of thousands of happenings pending in a national run are
 hours or days ahead (reports, later installments, stop-payment expiries).
 They wait here unsorted, one list per bucket of time (:data:`BUCKET_MIN`
-wide), until the clock (:class:`fraudsim.model.kernel.Clock`) has run
+wide), until the queue (:class:`fraudsim.model.pyqueue.PyQueue`) has run
 everything before their bucket and opens it: the bucket's entries are then
-sorted once, and the clock runs them in order (see the kernel's docstring
-for why sorting a bucket beats keeping everything in one heap).
+sorted once, and the queue runs them in order (see its module's docstring
+for why sorting a bucket beats keeping everything in one heap). The
+compiled engine's queue (``fraudsim/model/cqueue.c``) does the same in C.
 
 The buckets of the next :data:`RING_BUCKETS` minutes are the slots of a
 ring, a list indexed by bucket number modulo its size: putting an entry in
@@ -44,7 +45,7 @@ FAR_ID: Final = 0
 Ids only break ties of time and priority, and a far entry needs none:
 a bucket is sorted stably, so its entries of equal time and priority stay
 in scheduling order, and all of them were scheduled before the bucket
-opened, that is before every entry of the clock's heap (which only takes
+opened, that is before every entry of the queue's heap (which only takes
 entries scheduled into the open bucket, and is empty when the next one
 opens). Heap entries have ids from 1 up, so a far entry compares before a
 heap entry of equal time and priority, as it would with SimPy's own ids.
@@ -57,7 +58,7 @@ _NEVER: Final = 1 << 62
 Entry = tuple[Any, ...]
 """A queue entry: (time, priority, id, handler, payload) or SimPy's (time, priority, id, event)."""
 
-_heappush: Final = heapq.heappush  # final names: C statics in a compiled build
+_heappush: Final = heapq.heappush  # module-level names: one lookup each, not two
 _heappop: Final = heapq.heappop
 
 _entry_time = itemgetter(0)
@@ -109,7 +110,7 @@ class FarQueue:
         """
         if t != t:
             raise ValueError(f"cannot schedule {entry[3]!r} at time NaN")
-        b = int(t / BUCKET_MIN) if t < math.inf else _NEVER  # math.inf: a constant when compiled
+        b = int(t / BUCKET_MIN) if t < math.inf else _NEVER
         self.count += 1
         if b < self._ring_end:
             self._ring_count += 1
@@ -127,6 +128,14 @@ class FarQueue:
         else:
             bucket.append(entry)
         return b
+
+    def entries(self) -> list[Entry]:
+        """Return every entry waiting, in the ring and the overflow, in no particular order."""
+        out: list[Entry] = []
+        for bucket in [*self._ring, *self._overflow.values()]:
+            if bucket is not None:
+                out.extend(bucket)
+        return out
 
     def mark_mixed(self, b: int) -> None:
         """Note that bucket ``b`` holds an entry of a priority other than the handlers'."""
