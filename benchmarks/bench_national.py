@@ -92,7 +92,8 @@ Flags:
 Each measurement runs in its own process so that peak memory is its own;
 the runs themselves are functions of ``benchmarks/national_runs.py`` and
 ``benchmarks/sweep_runs.py``.
-The first line names the engine measured: ``compiled`` after the README's
+The first line names the engine measured, and its event queue (``CQueue``
+in C, or ``PyQueue``): ``compiled`` after the README's
 install on a machine with a C compiler, ``python`` without one, after
 ``FRAUDSIM_COMPILE=0 pip install -e '.[dev]'``, or with
 ``FRAUDSIM_ENGINE=python`` (which its worker processes inherit). CI does
@@ -162,10 +163,12 @@ PROBE_EVENTS = 200_000
 def print_year(days: float) -> None:
     """Run one replication of ``days`` in a new process; print its figures and the bare loops'."""
     from fraudsim.engine import engine
+    from fraudsim.model.kernel import default_queue
 
     m = in_subprocess(days, probe_events=PROBE_EVENTS)
     wall = m["wall_s"]
-    print(f"engine: {engine()} (see README, The compiled engine)")
+    queue = default_queue().__name__
+    print(f"engine: {engine()}, event queue {queue} (see README, The compiled engine)")
     print(f"national year, {days:g} days of contacts, one replication, one core")
     print(f"  wall time            {wall:10.1f} s")
     print(f"  cases                {m['cases']:10,.0f}   ({m['cases'] / wall:,.0f} per s)")

@@ -39,8 +39,8 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    for part in ("engine: ", "wall time", "ratio model / bare", "ratio clock / bare",
-                 "ratio model / clock", "time per case by size",
+    for part in ("engine: ", ", event queue ", "wall time", "ratio model / bare",
+                 "ratio clock / bare", "ratio model / clock", "time per case by size",
                  "2 runs)", "fraudsim.simulate in a loop", "sweep runner, workers=1",
                  "growth from run 2 to run 2", "median speed-up",
                  "time per event by window of one run"):
