@@ -542,8 +542,10 @@ static PyTypeObject CQueueType = {
 };
 
 static struct PyModuleDef cqueue_module = {
-    PyModuleDef_HEAD_INIT, "fraudsim.model.cqueue",
-    "The compiled engine's event queue (see fraudsim/model/cqueue.c).", -1, NULL,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "fraudsim.model.cqueue",
+    .m_doc = "The compiled engine's event queue (see fraudsim/model/cqueue.c).",
+    .m_size = -1,
 };
 
 PyMODINIT_FUNC PyInit_cqueue(void) {
