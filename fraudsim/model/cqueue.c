@@ -67,8 +67,7 @@ typedef struct {
     Array heap;           /* near entries scheduled into the open bucket */
     Array run;            /* the open bucket's entries, sorted */
     Py_ssize_t run_pos;   /* the run's next entry */
-    Entry *scratch;       /* the merge sort's buffer */
-    Py_ssize_t scratch_cap;
+    Array scratch;        /* the merge sort's buffer (no references held) */
     int64_t open_bucket;
     double near_end;      /* end of the open bucket: earlier entries are near */
     uint64_t seq;         /* scheduling number of the next entry */
@@ -164,17 +163,8 @@ static void merge_sort(Entry *a, Entry *tmp, Py_ssize_t n) {
 }
 
 static int sort_run(CQueue *q) {
-    Py_ssize_t half = q->run.n / 2 + 1;
-    if (q->scratch_cap < half) {
-        Entry *s = PyMem_Realloc(q->scratch, (size_t)half * sizeof(Entry));
-        if (s == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        q->scratch = s;
-        q->scratch_cap = half;
-    }
-    merge_sort(q->run.items, q->scratch, q->run.n);
+    if (reserve(&q->scratch, q->run.n / 2 + 1) < 0) return -1;
+    merge_sort(q->run.items, q->scratch.items, q->run.n);
     return 0;
 }
 
@@ -473,7 +463,7 @@ static void CQueue_dealloc(CQueue *q) {
     PyObject_GC_UnTrack(q);
     CQueue_clear(q);
     PyMem_Free(q->ring);
-    PyMem_Free(q->scratch);
+    PyMem_Free(q->scratch.items);
     Py_TYPE(q)->tp_free((PyObject *)q);
 }
 
