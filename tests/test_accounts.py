@@ -124,3 +124,19 @@ def test_a_released_account_gives_way_to_one_frozen_stand_in_per_bank_and_layer(
     assert stand_in.status == FROZEN and stand_in.is_empty()
     assert (stand_in.bank, stand_in.layer) == (1, 0)
     assert (book.accounts[b.id].bank, book.accounts[b.id].layer) == (1, 1)
+
+
+def test_a_closed_book_holds_no_account_slot_or_stand_in() -> None:
+    """Closed at the end of a run, the book keeps no account for the collector to scan."""
+    book = AccountBook(layers=2, banks=2, per_bank=2)
+    book.open(0, 1, 0)
+    frozen = book.open(1, 0, 1)
+    book.release(frozen)
+    old_stand_in = book.accounts[frozen.id]
+    accounts = book.accounts
+    book.close()
+    assert accounts == [] and book.accounts is accounts  # the network's alias sees it too
+    assert book.in_slot(0, 1, 0) is None and book.in_slot(1, 0, 1) is None
+    again = book.open(1, 0, 1)
+    book.release(again)
+    assert book.accounts[again.id] is not old_stand_in  # the stand-ins went too

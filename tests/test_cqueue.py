@@ -56,6 +56,21 @@ def test_a_queue_freed_with_entries_pending_frees_them() -> None:
     assert all(w() is None for w in watch)
 
 
+def test_clear_gives_back_every_reference() -> None:
+    q = CQueue(4)
+    payloads = [Payload() for _ in range(5)]
+    watch = [weakref.ref(p) for p in payloads]
+    handler = object()
+    before = sys.getrefcount(handler)
+    for t, p in zip((0.5, 0.5, 2.0, 100.0, math.inf), payloads, strict=True):
+        q.push(t, handler, p)
+    assert q.pop() is not None  # the open bucket's run is part-used
+    del payloads, p
+    q.clear()
+    assert all(w() is None for w in watch)
+    assert sys.getrefcount(handler) == before and q.pending == 0
+
+
 def test_a_cycle_through_the_queue_is_collected() -> None:
     # The model's own cycle: the queue holds a handler that holds the clock
     # that holds the queue. The collector must see through the queue.

@@ -47,6 +47,21 @@ def test_equal_times_keep_scheduling_order_and_infinity_comes_last() -> None:
     assert drain(far) == [(7, [0, 1, 2, 3, 4]), (1 << 62, ["never"])]
 
 
+def test_clear_drops_the_ring_and_the_overflow_and_keeps_the_open_bucket() -> None:
+    far = FarQueue(ring_buckets=4)
+    far.push(1.5 * BUCKET_MIN, entry(1.5 * BUCKET_MIN, "a"))
+    assert far.open_next() is not None and far.open_bucket == 1
+    far.push(2.5 * BUCKET_MIN, entry(2.5 * BUCKET_MIN, "ring"))
+    far.push(900.0 * BUCKET_MIN, entry(900.0 * BUCKET_MIN, "overflow"))
+    far.push(3.0 * BUCKET_MIN, (3.0 * BUCKET_MIN, 0, FAR_ID, "event"))
+    far.mark_mixed(3)
+    far.clear()
+    assert far.count == 0 and far.entries() == [] and far.open_next() is None
+    assert far.open_bucket == 1
+    far.push(2.5 * BUCKET_MIN, entry(2.5 * BUCKET_MIN, "again"))
+    assert drain(far) == [(2, ["again"])]
+
+
 def test_a_mixed_bucket_is_sorted_by_priority_too() -> None:
     far = FarQueue()
     b = far.push(5.0, entry(5.0, "normal", priority=1))

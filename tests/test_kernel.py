@@ -160,6 +160,18 @@ def test_run_to_stops_at_the_end_and_leaves_later_events(queue: QueueFactory) ->
     assert rec.calls == [(50.0, "in"), (150.0, "out")]
 
 
+def test_dropped_happenings_never_run_and_the_clock_keeps_its_time(queue: QueueFactory) -> None:
+    clock = Clock(queue=queue)
+    rec = Recorder(clock)
+    for t in (50.0, 150.0, 1e7):
+        clock.after(t, rec, t)
+    clock.run_to(100.0)
+    clock.drop_pending()
+    assert clock.pending == 0 and clock.now == 100.0 and clock.peek() == math.inf
+    clock.run_to(2e7)
+    assert rec.calls == [(50.0, 50.0)]
+
+
 def test_run_to_reports_progress_about_a_hundred_times_up_to_the_end(queue: QueueFactory) -> None:
     clock = Clock(queue=queue)
     rec = Recorder(clock)

@@ -148,6 +148,35 @@ def test_an_exception_leaves_the_rest_in_order_and_is_counted(make: Any) -> None
     assert [e[3] for e in drain(q)] == [2]
 
 
+def test_clear_drops_every_entry_and_the_queue_goes_on_from_where_it_was(make: Any) -> None:
+    q = make(4)  # a small ring: 40,000 is in the overflow
+    for n, t in enumerate(TIMES):
+        q.push(t, "h", n)
+    q.push_event(3.0, 0, "urgent")
+    assert q.pop() is not None and q.peek() == 0.5  # the first bucket is open
+    q.clear()
+    assert (q.pending, q.near, q.peek(), q.entries()) == (0, 0, math.inf, [])
+    assert q.pop() is None
+    q.push(40_000.0, "h", "later")
+    q.push(2.0, "h", "soon")
+    q.push(0.75, "h", "now")  # still in the open bucket
+    assert [e[3] for e in drain(q)] == ["now", "soon", "later"]
+
+
+def test_a_callback_that_clears_the_queue_ends_the_run(make: Any) -> None:
+    q = make(RING_BUCKETS)
+    for n, t in enumerate([1.0, 1.0, 1.5, 90.0]):
+        q.push(t, "h", n)
+    ran: list[Any] = []
+
+    def happen(t: float, handler: Any, payload: Any) -> None:
+        ran.append(payload)
+        q.clear()
+
+    q.run_before(math.inf, happen, _never)
+    assert ran == [0] and q.pending == 0 and q.take_done() == 1
+
+
 def test_counts_split_the_open_bucket_from_the_far_ones(make: Any) -> None:
     q = make(RING_BUCKETS)
     q.push(0.5, "h", "near")  # in the first bucket, open from the start

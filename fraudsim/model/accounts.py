@@ -221,6 +221,17 @@ class AccountBook:
             stand_in.status = FROZEN
         self.accounts[account.id] = stand_in
 
+    def close(self) -> None:
+        """Forget every account, once the run is over and its balances are read.
+
+        The pools and the stand-ins go too: what the book held is then freed
+        by reference counting, not left to the cyclic collector's scan of
+        the finished world (see ``Clock.drop_pending``).
+        """
+        self.accounts.clear()
+        self._pools[:] = [None] * len(self._pools)
+        self._frozen[:] = [None] * len(self._frozen)
+
     def balances(self, n_cases: int) -> tuple[list[int], list[int]]:
         """Return per case the fen still in accounts, and the part held by a stop.
 

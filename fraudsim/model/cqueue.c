@@ -441,6 +441,11 @@ static int CQueue_clear(CQueue *q) {
     return 0;
 }
 
+static PyObject *CQueue_clear_all(CQueue *q, PyObject *Py_UNUSED(ignored)) {
+    CQueue_clear(q);
+    Py_RETURN_NONE;
+}
+
 static int visit_array(const Array *a, Py_ssize_t from, visitproc visit, void *arg) {
     for (Py_ssize_t i = from; i < a->n; i++) {
         Py_VISIT(a->items[i].obj);
@@ -507,6 +512,8 @@ static PyMethodDef CQueue_methods[] = {
      "Return every pending entry as pop() would, in no particular order."},
     {"take_done", (PyCFunction)CQueue_take_done, METH_NOARGS,
      "Return the entries run_before() ran since the last call, and reset the count."},
+    {"clear", (PyCFunction)CQueue_clear_all, METH_NOARGS,
+     "Drop every pending entry; the queue stays usable."},
     {NULL, NULL, 0, NULL},
 };
 

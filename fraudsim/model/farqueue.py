@@ -137,6 +137,15 @@ class FarQueue:
                 out.extend(bucket)
         return out
 
+    def clear(self) -> None:
+        """Drop every entry waiting; the open bucket stays where it was."""
+        self._ring[:] = [None] * len(self._ring)
+        self._ring_count = 0
+        self._overflow.clear()
+        self._overflow_keys.clear()
+        self._mixed.clear()
+        self.count = 0
+
     def mark_mixed(self, b: int) -> None:
         """Note that bucket ``b`` holds an entry of a priority other than the handlers'."""
         self._mixed.add(b)

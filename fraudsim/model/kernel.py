@@ -185,6 +185,18 @@ class Clock(simpy.Environment):
         """
         return self._q.entries()
 
+    def drop_pending(self) -> None:
+        """Drop every pending happening, once the run is over.
+
+        A pending happening holds its handler, hence the part of the model
+        that runs it, and that part holds the clock: a finished world is a
+        web of reference cycles, which only Python's cyclic collector frees,
+        after scanning everything the world still reaches. Dropped here,
+        what the happenings held (cases, accounts, stop requests) is freed
+        at once by reference counting.
+        """
+        self._q.clear()
+
     def peek(self) -> float:
         """Return the time of the next happening (infinity if there is none)."""
         return self._q.peek()

@@ -101,6 +101,9 @@ class EventQueue(Protocol):
     def entries(self) -> list[Popped]:
         """Return every entry waiting, as :meth:`pop` would, in no particular order."""
 
+    def clear(self) -> None:
+        """Drop every entry waiting; the queue stays usable from where it was."""
+
 
 def _popped(entry: Entry) -> Popped:
     if len(entry) == 5:
@@ -199,6 +202,13 @@ class PyQueue:
     def entries(self) -> list[Popped]:
         """Return every entry waiting, in no particular order."""
         return [_popped(e) for e in [*self._heap, *self._run, *self._far.entries()]]
+
+    def clear(self) -> None:
+        """Drop every entry waiting; the queue stays usable from where it was."""
+        # In place: a running run_before holds the lists, and must find them empty.
+        self._heap.clear()
+        self._run.clear()
+        self._far.clear()
 
     def take_done(self) -> int:
         """Return the entries :meth:`run_before` ran since the last call, and reset the count."""
