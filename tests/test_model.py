@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -330,7 +331,7 @@ def _day_shift_only() -> object:
     return validate_scenario(raw)
 
 
-def _cyclic_garbage(run: Any) -> list[Any]:
+def _cyclic_garbage(run: Callable[[], object]) -> list[Any]:
     """Return what Python's cyclic collector finds unreachable once ``run()`` has returned."""
     gc.collect()
     with no_cyclic_gc():
