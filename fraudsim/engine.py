@@ -5,9 +5,9 @@ response chain) is ordinary typed Python. An install compiles those modules
 to C extensions with mypyc (see ``setup.py``) when the machine has a C
 compiler and falls back to plain Python when it has not: the same source,
 the same results (CI runs the whole test suite, golden scenarios included,
-on both engines), the compiled one several times faster (eight to ten
-times in the latest benchmark; the README's Speed and scale gives the
-measured figures). Everything else stays Python.
+on both engines), the compiled one several times faster (the README's
+Speed and scale gives the measured figures, which move with the
+machine's pace). Everything else stays Python.
 One compiled module is written in C rather than compiled from Python: the
 event queue (``fraudsim/model/cqueue.c``, see :data:`C_MODULES`), built
 with the others. The Python engine runs without it, on the queue's Python

@@ -263,8 +263,9 @@ def run_world(
     # them, and it would first scan everything they still reach: the pending
     # happenings with their cases and stop requests, and the accounts (a few
     # million in a national year; the collection after a 100k-case run took
-    # half as long without them). Freed here, by reference counting, the
-    # collector is left a few hundred objects (the parts themselves).
+    # half as long without them). Dropped here, all that is freed by
+    # reference counting, and the collector is left a few hundred objects
+    # (the parts themselves).
     clock.drop_pending()
     network.book.close()
     return run
