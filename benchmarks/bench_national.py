@@ -64,7 +64,8 @@ times, each timing running 1 and 2 workers in turn (1 first, then 2
 first, and so on, so that a drift of the machine's speed favours
 neither); the median speed-up is printed, and beside it the speed-up of
 all timings added up (total 1-worker time over total 2-worker time), as
-the scaling table adds up its runs. With the default flags the
+the scaling table adds up its runs, with its 95% bootstrap interval over
+the timings: whether the aim is met, missed or not settled by them. With the default flags the
 whole script takes 6 to 12 minutes compiled and 33 to 46 in Python on
 this project's machine, with its pace (38 to 46 in Python with the
 present scaling table).
@@ -87,7 +88,7 @@ Flags:
   of each window (3).
 * ``--scaling-seconds S``: seconds of runs each size of the scaling table
   adds up to, about (20; 0 for ``--repeats`` runs of each size).
-* ``--sweep-repeats N``: timings of the sweep speed-up (5).
+* ``--sweep-repeats N``: timings of the sweep speed-up (10).
 
 Each measurement runs in its own process so that peak memory is its own;
 the runs themselves are functions of ``benchmarks/national_runs.py`` and
@@ -130,7 +131,7 @@ from national_runs import (
     pooled,
     scaling_runs,
 )
-from sweep_runs import machine_speedup, pooled_speedup, sweep_speedup
+from sweep_runs import machine_speedup, pooled_speedup, speedup_interval, sweep_speedup
 
 
 def print_memory(mode: str, reps: int, days: float) -> None:
@@ -291,7 +292,8 @@ def print_sweep(days: float, repeats: int) -> None:
     (``sweep_runs.machine_speedup``): what this machine gave two processes
     at that moment. With more than one timing, the median speed-up and the
     speed-up of all timings added up (``sweep_runs.pooled_speedup``) follow,
-    each with the machine's beside it.
+    each with the machine's beside it, and the added-up speed-up's 95%
+    bootstrap interval over the timings (``sweep_runs.speedup_interval``).
     """
     print(f"\nsweep of 16 replications ({days:g} days each)")
     timings: list[tuple[float, float]] = []
@@ -318,6 +320,21 @@ def print_sweep(days: float, repeats: int) -> None:
             f"  all timings added up: 1 worker {one_s:6.1f} s   2 workers {two_s:6.1f} s"
             f"   speed-up x{pooled_speedup(timings):4.2f}"
             f"   (machine x{pooled_speedup(bare_timings):4.2f})"
+        )
+        # Each order apart: a bias of the order (a spell of the machine that
+        # favours the worker count run first or second) shows as a gap
+        # between the two, and an even count of timings weighs both alike.
+        by_order = "   ".join(
+            f"{first} first x{pooled_speedup(timings[k::2]):4.2f}"
+            f" (machine x{pooled_speedup(bare_timings[k::2]):4.2f})"
+            for k, first in enumerate((1, 2))
+        )
+        print(f"  added up by the worker count timed first: {by_order}")
+        low, high = speedup_interval(timings)
+        bare_low, bare_high = speedup_interval(bare_timings)
+        print(
+            f"  95% interval of the added-up speed-up (bootstrap over the {repeats} timings):"
+            f" x{low:4.2f} to x{high:4.2f}   (machine x{bare_low:4.2f} to x{bare_high:4.2f})"
         )
 
 
@@ -380,7 +397,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sweep-repeats",
         type=int,
-        default=5,
+        default=10,
         help="timings of the sweep, each with 1 and 2 workers in alternating order",
     )
     # A measurement run in a child process (see national_runs.run_child).

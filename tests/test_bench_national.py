@@ -49,9 +49,13 @@ def test_the_script_prints_every_part_of_a_tiny_benchmark() -> None:
     # The sweep's timings alternate which worker count runs first, and each
     # has the machine's own speed-up beside it (and their median too).
     assert "(1 first)" in out and "(2 first)" in out
-    assert out.count("machine x") == 3  # beside each timing and beside the totals
+    # Beside each timing, the totals, the totals of each order and the interval.
+    assert out.count("machine x") == 6
+    assert "added up by the worker count timed first: 1 first x" in out
+    assert ")   2 first x" in out
     assert "(machine, 16 bare-loop jobs on 2 processes: x" in out
     assert "all timings added up: 1 worker" in out
+    assert "95% interval of the added-up speed-up (bootstrap over the 2 timings): x" in out
 
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc")

@@ -61,3 +61,47 @@ def test_the_pooled_speed_up_refuses_no_timing_or_a_time_not_positive(
 ) -> None:
     with pytest.raises(ValueError, match="at least one timing"):
         runs.pooled_speedup(timings)
+
+
+NOISY = [(4.1, 2.3), (5.0, 2.4), (4.4, 2.6), (5.2, 2.5), (4.7, 2.9), (4.3, 2.2)]
+
+
+def test_the_interval_holds_the_pooled_speed_up_and_is_reproducible(runs: ModuleType) -> None:
+    low, high = runs.speedup_interval(NOISY)
+    assert low < runs.pooled_speedup(NOISY) < high
+    assert runs.speedup_interval(NOISY) == (low, high)
+
+
+def test_timings_that_agree_give_an_interval_of_one_point(runs: ModuleType) -> None:
+    low, high = runs.speedup_interval([(4.0, 2.0), (6.0, 3.0), (5.0, 2.5)])
+    assert low == pytest.approx(2.0) and high == pytest.approx(2.0)
+
+
+def test_noisier_timings_give_a_wider_interval(runs: ModuleType) -> None:
+    # The same timings with each one's deviation from x1.9 doubled.
+    noisier = [(2.0 * one - 1.9 * two, two) for one, two in NOISY]
+    low, high = runs.speedup_interval(NOISY)
+    wide_low, wide_high = runs.speedup_interval(noisier)
+    assert wide_high - wide_low > 1.5 * (high - low)
+
+
+def test_a_higher_confidence_gives_a_wider_interval(runs: ModuleType) -> None:
+    low, high = runs.speedup_interval(NOISY, confidence=0.8)
+    wide_low, wide_high = runs.speedup_interval(NOISY, confidence=0.99)
+    assert wide_low < low and high < wide_high
+
+
+@pytest.mark.parametrize(
+    ("timings", "confidence", "message"),
+    [
+        ([(4.0, 2.0)], 0.95, "at least 2 timings"),
+        ([(4.0, 2.0), (4.0, 0.0)], 0.95, "at least one timing, every time positive"),
+        (NOISY, 1.0, "confidence must be between 0 and 1"),
+        (NOISY, 0.0, "confidence must be between 0 and 1"),
+    ],
+)
+def test_the_interval_refuses_too_few_timings_bad_times_or_confidence(
+    runs: ModuleType, timings: list[tuple[float, float]], confidence: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        runs.speedup_interval(timings, confidence=confidence)
