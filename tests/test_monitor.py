@@ -7,6 +7,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,6 +147,20 @@ def test_every_wait_is_kept_in_order_across_chunks(n: int) -> None:
         m.start(float(k), wait)
     assert m.waits.tolist() == waits
     assert m.waits.tolist() == waits  # a second read is the same
+
+
+def test_waits_keep_every_bit_of_their_floats_across_chunks() -> None:
+    # Chunks are copied as bytes: any double comes back bit for bit, from
+    # the tiniest subnormal to the largest finite, negatives and zero too.
+    gen = np.random.default_rng(7)
+    n = 2 * WAIT_CHUNK + 5
+    bits = gen.integers(0, 2**63 - 2**52, size=n, dtype=np.int64)  # below the NaNs and inf
+    waits = bits.view(np.float64) * np.where(gen.random(n) < 0.5, -1.0, 1.0)
+    waits[:4] = [0.0, -0.0, 5e-324, np.finfo(np.float64).max]
+    m = BinnedMonitor("x", 10.0)
+    for wait in waits.tolist():
+        m.start(1.0, wait)
+    assert np.array_equal(np.frombuffer(m.waits, np.float64).view(np.int64), waits.view(np.int64))
 
 
 def test_rows_stop_at_a_partial_last_bin() -> None:

