@@ -296,8 +296,9 @@ class Network(Dispatcher):
 
     def _trail_entry(self, account: Account, children: list[Account]) -> vec[i64]:
         """Return a sweep's trail entry: ``~account, k, child_1 .. child_k`` (see lots)."""
-        # The head is ~id, negative.
-        entry = append(NO_IDS, ~account.id)
+        # The head is ~id, negative. Sized once: grown from empty, the entry
+        # was reallocated as it grew.
+        entry = append(vec[i64](capacity=2 + len(children)), ~account.id)
         entry = append(entry, len(children))
         for child in children:
             entry = append(entry, child.id)
