@@ -65,8 +65,9 @@ first, and so on, so that a drift of the machine's speed favours
 neither); the median speed-up is printed, and beside it the speed-up of
 all timings added up (total 1-worker time over total 2-worker time), as
 the scaling table adds up its runs, with its 95% bootstrap interval over
-the timings: whether the aim is met, missed or not settled by them. With the default flags the
-whole script takes 6 to 12 minutes compiled and 33 to 46 in Python on
+the timings: whether the aim is met, missed or not settled by them.
+With the default flags the
+whole script takes 5 to 12 minutes compiled and 33 to 46 in Python on
 this project's machine, with its pace (38 to 46 in Python with the
 present scaling table).
 
