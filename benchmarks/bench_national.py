@@ -299,12 +299,14 @@ def print_sweep(days: float, repeats: int) -> None:
     print(f"\nsweep of 16 replications ({days:g} days each)")
     timings: list[tuple[float, float]] = []
     bare_timings: list[tuple[float, float]] = []
+    firsts: list[int] = []  # the worker count timed first, timing by timing
     for r in range(repeats):
         first = 1 if r % 2 == 0 else 2
         one, two = sweep_speedup(days, first=first)
         bare_one, bare_two = machine_speedup(first=first)
         timings.append((one, two))
         bare_timings.append((bare_one, bare_two))
+        firsts.append(first)
         print(
             f"  1 worker {one:6.1f} s   2 workers {two:6.1f} s   speed-up x{one / two:4.2f}"
             f"   ({first} first)   machine x{bare_one / bare_two:4.2f}"
@@ -325,10 +327,14 @@ def print_sweep(days: float, repeats: int) -> None:
         # Each order apart: a bias of the order (a spell of the machine that
         # favours the worker count run first or second) shows as a gap
         # between the two, and an even count of timings weighs both alike.
+        def of_order(all_timings: list[tuple[float, float]], first: int) -> float:
+            chosen = [t for t, f in zip(all_timings, firsts, strict=True) if f == first]
+            return pooled_speedup(chosen)
+
         by_order = "   ".join(
-            f"{first} first x{pooled_speedup(timings[k::2]):4.2f}"
-            f" (machine x{pooled_speedup(bare_timings[k::2]):4.2f})"
-            for k, first in enumerate((1, 2))
+            f"{first} first x{of_order(timings, first):4.2f}"
+            f" (machine x{of_order(bare_timings, first):4.2f})"
+            for first in (1, 2)
         )
         print(f"  added up by the worker count timed first: {by_order}")
         low, high = speedup_interval(timings)
