@@ -53,6 +53,7 @@ MYPYC_MODULES = (
     "fraudsim.model.lots",
     "fraudsim.model.routing",
     "fraudsim.model.accounts",
+    "fraudsim.model.banks",
     "fraudsim.model.network",
     "fraudsim.model.payments",
     "fraudsim.model.response",

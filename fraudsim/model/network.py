@@ -34,6 +34,7 @@ from fraudsim.model.accounts import (
     Account,
     AccountBook,
 )
+from fraudsim.model.banks import BankTimes
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.lots import NO_IDS, equal_parts, parts_of, split_lots
@@ -136,16 +137,8 @@ class Network(Dispatcher):
             streams.sampler(f"network.cash_out.{name}", ch.delay_min)
             for name, ch in scenario.mule_network.cash_out.items()
         ]
-        banks = scenario.banks
-        self.stop_latency = [
-            streams.sampler(f"bank.{b}.stop", banks[b].stop_latency_min) for b in banks
-        ]
-        self.freeze_latency = [
-            streams.sampler(f"bank.{b}.freeze", banks[b].freeze_latency_min) for b in banks
-        ]
-        self.inquiry_latency = [
-            streams.sampler(f"bank.{b}.inquiry", banks[b].inquiry_latency_min) for b in banks
-        ]
+        # The banks' answer times: the response reads them too.
+        self.bank_times = BankTimes(scenario, streams)
 
     # -- accounts -------------------------------------------------------------
 
@@ -342,7 +335,7 @@ class Network(Dispatcher):
         gen = account.stop_gen + 1
         account.stop_gen = gen
         if self.u_freeze.next() < self.freeze_prob:
-            latency = self.freeze_latency[account.bank].next()
+            latency = self.bank_times.freeze[account.bank].next()
             if latency < self.expiry_min:
                 # A freeze is final, so the stop's lapse need not be scheduled.
                 self.clock.after(latency, self._police_freeze_handler, (account, gen))

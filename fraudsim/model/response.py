@@ -316,7 +316,7 @@ class Response(Dispatcher):
         net = self.network
         account = net.accounts[acct]
         bank = account.bank
-        delay = net.stop_latency[bank].next() + self.xdelay[case.region][net.bank_region[bank]]
+        delay = net.bank_times.stop[bank].next() + self.xdelay[case.region][net.bank_region[bank]]
         self._bank_load(+1)
         self.bank_monitor.arrival(self.clock.now)
         if case.traced:
@@ -350,7 +350,7 @@ class Response(Dispatcher):
         ):
             bank = account.bank
             cross = self.xdelay[case.region][net.bank_region[bank]]
-            delay = net.inquiry_latency[bank].next() + cross
+            delay = net.bank_times.inquiry[bank].next() + cross
             self._bank_load(+1)
             case.open_requests += 1
             # The stop request's own object: the inquiry is about the same
