@@ -61,6 +61,47 @@ def test_a_victim_who_does_not_stop_herself_pays_everything() -> None:
     assert r["last_payment_min"] == FIRST + 20.0
 
 
+def test_a_victim_who_stopped_on_her_own_keeps_the_credit_when_police_act_later() -> None:
+    # She realises 5 minutes after her first payment and reports at once;
+    # the call is guided before her next installment (due at +60) would
+    # have shown that she had stopped: the rest is hers, not the guidance's.
+    spec = {**THREE, "gap_min": 60.0, "realisation_min": 5.0, "self_stop": True}
+    r = row(replay({**spec, "report_lag_min": 0.0}, ["response.patrols.dispatch_prob=0"]))
+    assert r["guidance_min"] > r["realise_min"]
+    assert r["prevented_by_self_fen"] == 5000
+    assert r["prevented_by_guidance_fen"] == 0
+    assert r["halted_by"] == "self"
+    assert r["halted_min"] == FIRST + 5.0
+
+
+def test_a_hold_is_credited_only_with_what_she_would_have_paid_on() -> None:
+    # Every victim stops on her own at realising and gets a hold 15 minutes
+    # after her first payment: a hold before she realises saves the rest,
+    # one after it finds she had already stopped.
+    raw = busy(
+        [
+            "response.holds.risk_flag_prob=1",
+            "response.holds.risk_flag_min=15",
+            "scam_types.customer_service.self_stop_prob=1",
+            "scam_types.customer_service.report_prob=0",
+            'scam_types.customer_service.realisation_min={kind="exponential",mean=15}',
+        ]
+    ).model_dump(by_alias=True)
+    raw["scripted_cases"] = []
+    run = run_world(validate_scenario(raw))
+    by: dict[str, int] = {"hold": 0, "self": 0}
+    for c in run.cases:
+        if c.halted_by == "":
+            assert c.paid_fen == c.exposed_fen  # paid everything before either
+            continue
+        expected = "self" if c.realise_min <= c.risk_hold_min else "hold"
+        assert c.halted_by == expected
+        assert c.halted_min == min(c.realise_min, c.risk_hold_min)
+        assert c.prevented[expected] == c.exposed_fen - c.paid_fen
+        by[expected] += 1
+    assert by["hold"] > 10 and by["self"] > 10  # both orders happened
+
+
 def test_each_payment_records_its_first_layer_account_in_order() -> None:
     scenario = replay({**THREE, "realisation_min": 0.0, "self_stop": False, "reports": False})
     run = run_world(scenario, trace_case=0)

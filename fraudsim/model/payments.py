@@ -93,10 +93,21 @@ class Payments(Dispatcher):
             self.log(case, "contact", -1, case.exposed_fen, "scam contact; planned exposure")
 
     def halt(self, case: Case, by: str, when: float) -> None:
-        """Prevent every remaining installment of ``case``, crediting ``by``."""
+        """Prevent every remaining installment of ``case``, crediting ``by``.
+
+        A victim who stops on her own is credited instead when she had
+        already realised (``when`` at or after ``realise_min``) after paying
+        once: she would have paid no more anyway.
+        """
         remaining = case.remaining_fen()
         if remaining == 0:
             return
+        if case.self_stop and case.next_i > 0 and when >= case.realise_min:
+            # She had already stopped on her own, at realising: her next
+            # installment would have found that out (see _on_installment),
+            # so whoever acts after it saves nothing she had not kept.
+            by = "self"
+            when = case.realise_min
         case.add_prevented(by, remaining)
         case.next_i = case.n_pay
         case.halted_by = by
