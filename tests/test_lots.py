@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from librt.vecs import append, extend, vec
 from mypy_extensions import i64
 
-from fraudsim.model.lots import NO_IDS, parts_of, split_lots, trail_children, trail_has
+from fraudsim.model.accounts import Account
+from fraudsim.model.lots import (
+    NO_IDS,
+    parts_of,
+    split_lots,
+    trail_children,
+    trail_entry,
+    trail_has,
+)
 
 
 def ids(values: list[int]) -> vec[i64]:
@@ -96,6 +104,14 @@ def test_trail_children_are_the_children_of_every_sweep_of_the_account(
     sent = [c for head, kids in entries if head == acct for c in kids]
     assert list(trail_children(trail, acct)) == list(dict.fromkeys(sent))  # each once, in order
     assert trail_has(trail, acct) == any(head == acct for head, _ in entries)
+
+
+def test_a_trail_entry_is_the_negated_head_the_count_and_the_children() -> None:
+    children = [Account(id, 0, 1, 0) for id in (12, 5, 12)]
+    entry = trail_entry(40, children)
+    assert list(entry) == [~40, 3, 12, 5, 12]
+    assert list(trail_children(extend(ids([~3, 1, 9]), entry), 40)) == [12, 5]
+    assert list(trail_entry(0, [])) == [~0, 0]
 
 
 # -- fan-out ---------------------------------------------------------------------

@@ -236,6 +236,24 @@ def test_a_bank_risk_freeze_catches_a_new_account_after_the_detection_delay() ->
     assert acct.frozen_by == BY_BANK
 
 
+def test_the_bank_times_its_own_freeze_from_the_first_credit_not_the_opening() -> None:
+    # Under a delayed-credit rule the account is chosen at the payment and
+    # credited hours later: the bank cannot catch what has not arrived.
+    w = World(
+        pooled(["banks.xiamen_bank.risk_freeze_prob=1", "banks.xiamen_bank.risk_detect_min=10"])
+    )
+    acct = w.l1()
+    w.run(50.0)
+    assert acct.status == ACTIVE and w.clock.pending == 0  # no timer yet
+    w.at(60.0, lambda: w.net.credit(acct, 0, 300))
+    w.at(65.0, lambda: w.net.credit(acct, 1, 200))  # a later credit starts nothing new
+    w.run(69.9)
+    assert acct.status == ACTIVE
+    w.run(70.1)
+    assert acct.status == FROZEN and acct.frozen_by == BY_BANK
+    assert (w.cases[0].frozen_bank_fen, w.cases[1].frozen_bank_fen) == (300, 200)
+
+
 def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer() -> None:
     w = World(pooled())
     first = w.l1()

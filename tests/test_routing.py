@@ -8,8 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fraudsim.model.accounts import Account, AccountBook
-from fraudsim.model.kernel import Clock
+from fraudsim.model.accounts import AccountBook
 from fraudsim.model.routing import Picker, Router, bank_pickers
 from fraudsim.rng import Streams
 from fraudsim.scenario.loading import load_scenario
@@ -58,16 +57,15 @@ def test_other_bank_picker_spreads_over_the_regions_other_banks() -> None:
 NATIONAL = Path(__file__).resolve().parent.parent / "scenarios" / "national-year.toml"
 
 
-def _router(overrides: list[str]) -> tuple[Router, list[Account]]:
-    """A router on the national scenario's banks, two slots a bank; and the accounts caught."""
+def _router(overrides: list[str]) -> Router:
+    """A router on the national scenario's banks, two slots a bank."""
     scenario = load_scenario(NATIONAL, ["mule_network.accounts_per_bank=2", *overrides])
     book = AccountBook(len(scenario.mule_network.layers), len(scenario.banks), 2)
-    caught: list[Account] = []
-    return Router(scenario, Streams(seed=1), book, Clock(), caught.append), caught
+    return Router(scenario, Streams(seed=1), book)
 
 
 def test_the_router_opens_an_account_once_per_slot_and_reuses_it() -> None:
-    router, _ = _router([])
+    router = _router([])
     picked = [router.first_layer_account(0) for _ in range(300)]
     opened = router.book.accounts
     assert {a.id for a in picked} == {a.id for a in opened}
@@ -82,22 +80,19 @@ def test_the_router_opens_an_account_once_per_slot_and_reuses_it() -> None:
     assert any((a.bank, a.slot) == (old.bank, old.slot) for a in opened if a is not old)
 
 
-def test_banks_catch_fresh_accounts_with_their_risk_probability_after_their_delay() -> None:
+def test_banks_mark_fresh_accounts_to_catch_with_their_risk_probability_and_delay() -> None:
     banks = load_scenario(NATIONAL).banks
     every = [f"banks.{b}.risk_freeze_prob=1" for b in banks]
     delays = [f'banks.{b}.risk_detect_min={{kind="constant",value=30}}' for b in banks]
-    router, caught = _router([*every, *delays])
+    router = _router([*every, *delays])
     for _ in range(50):
         router.first_layer_account(0)
-    opened = list(router.book.accounts)
-    router.clock.run_to(29.0)
-    assert caught == []  # not before the delay
-    router.clock.run_to(31.0)
-    assert caught == opened  # each opening caught once, in order
-    never, _ = _router([f"banks.{b}.risk_freeze_prob=0" for b in banks])
+    # The delay is drawn at opening; the network starts it at the first credit.
+    assert [a.risk_in for a in router.book.accounts] == [30.0] * len(router.book.accounts)
+    never = _router([f"banks.{b}.risk_freeze_prob=0" for b in banks])
     for _ in range(50):
         never.first_layer_account(0)
-    assert never.clock.pending == 0
+    assert {a.risk_in for a in never.book.accounts} == {-1.0}
 
 
 def test_the_next_account_stays_in_the_bank_without_cross_shares() -> None:
@@ -106,8 +101,8 @@ def test_the_next_account_stays_in_the_bank_without_cross_shares() -> None:
         for k in range(3)
         for field in ("cross_region_share", "cross_bank_share")
     ]
-    router, _ = _router(no_cross)
-    moved = _router([])[0]
+    router = _router(no_cross)
+    moved = _router([])
     for bank in range(len(router.bank_region)):
         for _ in range(20):
             nxt = router.next_account(0, bank)

@@ -42,6 +42,9 @@ class Account:
         stop_gen: Stop-payments executed on it so far (tells a lapsing stop
             from a later one).
         frozen_by: ``BY_POLICE`` or ``BY_BANK``, once frozen.
+        risk_in: Minutes from its first credit to its bank's own freeze, if
+            the bank's risk controls will catch it and that credit has not
+            come yet; -1.0 otherwise.
         channel: Cash-out channel of its next sweep (last layer only).
         sole_case: The one case whose money it holds, or -1 (nothing, or
             several cases' money: see ``lots``).
@@ -61,6 +64,7 @@ class Account:
         "id",
         "layer",
         "lots",
+        "risk_in",
         "slot",
         "sole_case",
         "sole_fen",
@@ -79,6 +83,7 @@ class Account:
         self.hold_until = 0.0
         self.stop_gen = 0
         self.frozen_by = BY_POLICE
+        self.risk_in = -1.0
         self.channel = 0
         self.sole_case = -1
         self.sole_fen = 0

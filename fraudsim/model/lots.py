@@ -20,6 +20,8 @@ from typing import Any, Final
 from librt.vecs import append, vec
 from mypy_extensions import i64
 
+from fraudsim.model.accounts import Account
+
 NO_IDS: Final = vec[i64]()
 """The empty id list: a case's trail and stop requests before they have any.
 
@@ -28,6 +30,20 @@ it (``librt.vecs.append``, ``extend``) always makes a new buffer. A
 non-empty list is never shared: like a Go slice, two vecs on one buffer
 would write their next ids into the same free slots.
 """
+
+
+def trail_entry(acct: int, children: list[Account]) -> vec[i64]:
+    """Return a sweep's trail entry: ``~acct, k, child_1 .. child_k``.
+
+    The head is ``~acct``, negative, which tells an entry's start from the
+    ids in it (see :func:`trail_children`).
+    """
+    # Sized once: grown from empty, the entry was reallocated as it grew.
+    entry = append(vec[i64](capacity=2 + len(children)), ~acct)
+    entry = append(entry, len(children))
+    for child in children:
+        entry = append(entry, child.id)
+    return entry
 
 
 def trail_children(trail: vec[i64], acct: int) -> vec[i64]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from librt.vecs import append, extend, vec
+from librt.vecs import extend, vec
 from mypy_extensions import i64
 
 from fraudsim.model.accounts import (
@@ -37,7 +37,7 @@ from fraudsim.model.accounts import (
 from fraudsim.model.banks import BankTimes
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Call, Clock, Dispatcher
-from fraudsim.model.lots import NO_IDS, equal_parts, parts_of, split_lots
+from fraudsim.model.lots import NO_IDS, equal_parts, parts_of, split_lots, trail_entry
 from fraudsim.model.routing import Picker, Router
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
@@ -108,7 +108,7 @@ class Network(Dispatcher):
         self._police_freeze_handler = Call(self, _POLICE_FREEZE, "_on_police_freeze")
         self._expiry_handler = Call(self, _EXPIRY, "_on_expiry")
         self._risk_freeze_handler = Call(self, _RISK_FREEZE, "_on_risk_freeze")
-        self.router = Router(scenario, streams, self.book, clock, self._risk_freeze_handler)
+        self.router = Router(scenario, streams, self.book)
         self.bank_region = self.router.bank_region
 
     def dispatch(self, code: int, payload: Any) -> None:
@@ -165,6 +165,8 @@ class Network(Dispatcher):
         if status == FROZEN:
             self._freeze_lot(case_id, fen, account.frozen_by, account, count_account=False)
             return
+        if account.risk_in >= 0.0:
+            self._start_risk_timer(account)
         account.add(case_id, fen)
         self._credited(account, status, fen)
 
@@ -179,11 +181,18 @@ class Network(Dispatcher):
         if status == FROZEN:
             self._freeze_lots(lots, account.frozen_by, account, count_account=False)
             return
+        if account.risk_in >= 0.0:
+            self._start_risk_timer(account)
         account.add_lots(lots)
         total = 0
         for fen in lots.values():  # a loop, not sum(): no call through the builtins
             total += fen
         self._credited(account, status, total)
+
+    def _start_risk_timer(self, account: Account) -> None:
+        """The first credit of an account its bank will catch: it is frozen ``risk_in`` later."""
+        self.clock.after(account.risk_in, self._risk_freeze_handler, account)
+        account.risk_in = -1.0
 
     def _credited(self, account: Account, status: int, fen: int) -> None:
         """After ``fen`` arrived: apply the withdrawal-delay rule and plan the sweep."""
@@ -264,7 +273,7 @@ class Network(Dispatcher):
         # Only money that police will trace, and still can, needs its trail kept.
         if case.reports and not case.tracing_over:
             # Copied into the case's own buffer, never shared (see NO_IDS).
-            case.trail = extend(case.trail, self._trail_entry(account, children))
+            case.trail = extend(case.trail, trail_entry(account.id, children))
         q, r = equal_parts(fen, k)  # as split_lots divides a lot
         if cid == self.traced_id:
             for j in range(k):
@@ -287,16 +296,6 @@ class Network(Dispatcher):
             if part:
                 self.credit_lots(children[j], part)
 
-    def _trail_entry(self, account: Account, children: list[Account]) -> vec[i64]:
-        """Return a sweep's trail entry: ``~account, k, child_1 .. child_k`` (see lots)."""
-        # The head is ~id, negative. Sized once: grown from empty, the entry
-        # was reallocated as it grew.
-        entry = append(vec[i64](capacity=2 + len(children)), ~account.id)
-        entry = append(entry, len(children))
-        for child in children:
-            entry = append(entry, child.id)
-        return entry
-
     def _keep_trail(
         self,
         account: Account,
@@ -311,7 +310,7 @@ class Network(Dispatcher):
             case = cases[cid]
             if case.reports and not case.tracing_over:
                 if len(entry) == 0:
-                    entry = self._trail_entry(account, children)  # made once per sweep
+                    entry = trail_entry(account.id, children)  # made once per sweep
                 case.trail = extend(case.trail, entry)
         tid = self.traced_id
         if tid >= 0 and tid in lots:  # most runs trace no case

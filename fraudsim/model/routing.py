@@ -8,12 +8,11 @@ their market share, made by one uniform draw. Within the chosen bank, the
 money goes to one of the accounts the fraudsters use there (a pool of
 slots; see :class:`~fraudsim.model.accounts.AccountBook`), a fresh one
 when the slot is empty; the bank's own risk controls may catch a fresh
-one some time after it is opened.
+one some time after its first credit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import accumulate
 from typing import Final
 
@@ -21,7 +20,6 @@ from librt.vecs import vec
 from mypy_extensions import i64
 
 from fraudsim.model.accounts import Account, AccountBook
-from fraudsim.model.kernel import Clock
 from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
@@ -109,9 +107,6 @@ class Router:
         scenario: The validated scenario (its banks, regions and network layers).
         streams: The replication's random streams.
         book: The run's accounts and pools.
-        clock: The simulation clock.
-        on_caught: The handler the clock calls with an account its bank's
-            risk controls caught (it freezes the account).
 
     Attributes:
         bank_region: Each bank's region, by bank index.
@@ -125,8 +120,6 @@ class Router:
         scenario: Scenario,
         streams: Streams,
         book: AccountBook,
-        clock: Clock,
-        on_caught: Callable[[Account], None],
     ) -> None:
         net = scenario.mule_network
         banks = list(scenario.banks.values())
@@ -145,8 +138,6 @@ class Router:
         self.per_bank = net.accounts_per_bank
         self.book = book
         self.u_route = Uniforms(streams.generator("network.routing"))
-        self.clock = clock
-        self.on_caught = on_caught
         self.u_risk = Uniforms(streams.generator("network.risk"))
         self.risk_prob = vec[float]([b.risk_freeze_prob for b in banks])
         self.risk_detect = [
@@ -179,7 +170,13 @@ class Router:
         return account
 
     def _maybe_caught(self, account: Account) -> None:
-        """The bank's own controls may catch a new mule account after a delay."""
+        """Draw whether the bank's own controls will catch a new mule account, and when.
+
+        Drawn as the account opens, so that the draws do not depend on when
+        money arrives; the delay runs from its first credit (see
+        ``Network.credit``), which under the delayed-credit rule may come
+        hours after the payment that chose the account.
+        """
         bank = account.bank
         if self.u_risk.next() < self.risk_prob[bank]:
-            self.clock.after(self.risk_detect[bank].next(), self.on_caught, account)
+            account.risk_in = self.risk_detect[bank].next()
