@@ -20,7 +20,8 @@ import fraudsim.experiments.jobs as jobs
 from fraudsim.api import simulate
 from fraudsim.experiments import ExperimentError, ReplicationError, compare
 from fraudsim.scenario import Scenario, load_scenario
-from tests.conftest import BUSY, XIAMEN
+from fraudsim.scenario.loading import validate_scenario
+from tests.conftest import BUSY, SCENARIOS, XIAMEN
 
 SMALL = [*BUSY, "time.horizon_days=2"]
 POLICIES = ["as_reported", "manual_counter"]
@@ -70,6 +71,27 @@ def test_every_replication_is_filed_with_a_manifest(tmp_path: Path) -> None:
     assert manifest["scenario"]["name"] == "xiamen-2023"
     assert {"fraudsim", "numpy", "simpy", "pyarrow"} <= set(manifest["versions"])
     assert manifest["replications_used"] == 3
+
+
+def test_the_manifest_keeps_the_scenario_in_its_order_so_it_replays_the_run(
+    tmp_path: Path,
+) -> None:
+    # Fujian's banks are not in alphabetical order, and banks are numbered
+    # as written: a manifest with sorted keys replayed another run.
+    fujian = load_scenario(SCENARIOS / "fujian-2023.toml", ["time.horizon_days=1"])
+    assert list(fujian.banks) != sorted(fujian.banks)
+    out = tmp_path / "exp"
+    result = compare(fujian, ["as_2023"], replications=2, workers=1, out=out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    replayed = validate_scenario(manifest["scenario"])
+    assert list(replayed.banks) == list(fujian.banks)
+    row = result.replications.to_pylist()[1]
+    assert simulate(replayed, replication=1).metric("saved_fen") == row["saved_fen"]
+    # The same tables in another order make another experiment.
+    raw = fujian.model_dump(by_alias=True)
+    raw["banks"] = dict(reversed(raw["banks"].items()))
+    with pytest.raises(ExperimentError, match="its scenario differ"):
+        compare(validate_scenario(raw), ["as_2023"], replications=2, workers=1, out=out)
 
 
 def test_a_longer_rerun_reuses_finished_replications(tmp_path: Path,

@@ -69,8 +69,21 @@ def _atomic(path: Path, write: Any) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """Return ``value`` as it reads back from JSON (for comparing manifests)."""
-    return json.loads(json.dumps(value, sort_keys=True))
+    """Return ``value`` as it reads back from JSON, its tables in their order.
+
+    The order is kept: a scenario's banks, regions and scam types are
+    numbered in the order written, and the draws follow that numbering, so
+    a manifest with its keys sorted would replay a different run.
+    """
+    return json.loads(json.dumps(value))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Return whether two manifest entries are the same, tables' order included.
+
+    Dicts compare equal whatever their order; their JSON text does not.
+    """
+    return json.dumps(_plain(a)) == json.dumps(_plain(b))
 
 
 class Store:
@@ -103,7 +116,7 @@ class Store:
         """
         old = self._read_manifest()
         if old is not None:
-            different = [k for k in IDENTITY if _plain(old.get(k)) != _plain(identity.get(k))]
+            different = [k for k in IDENTITY if not _same(old.get(k), identity.get(k))]
             if different:
                 raise ExperimentError(
                     f"{self.root} holds results of a different experiment (its "
