@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fraudsim.cli_args import (
     EXIT_BAD_INPUT,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     Handler,
     add_scenario_args,
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     add_scenario_args(run)
     run.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
-    run.add_argument("--replication", type=int, default=0, help="replication number")
+    run.add_argument("--replication", type=whole_number(0), default=0, help="replication number")
     run.add_argument("--out", type=Path, help="results folder (default: results/<name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_scenario_args(trace)
     trace.add_argument("--case", type=int, required=True, help="case id (row of cases.parquet)")
     trace.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
-    trace.add_argument("--replication", type=int, default=0, help="replication number")
+    trace.add_argument("--replication", type=whole_number(0), default=0, help="replication number")
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     add_scenario_args(validate)
@@ -93,15 +94,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     from fraudsim.api import simulate
     from fraudsim.engine import engine
     from fraudsim.report_text import summary_text
-    from fraudsim.results import write_results
+    from fraudsim.results import DestinationError, check_destination, write_results
 
     scenario = _load(args)
+    out = args.out or Path("results") / scenario.name
+    try:
+        check_destination(out)  # before the run, not after it
+    except DestinationError as err:
+        print(f"fraudsim run: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     update, close = _progress_bar(scenario, args.quiet)
     try:
         result = simulate(scenario, seed=args.seed, replication=args.replication, progress=update)
     finally:
         close()
-    out = args.out or Path("results") / scenario.name
     write_results(result, out, args.command_line, args.overrides)
     print(summary_text(result))
     # The engine is named because a machine without a C compiler installs
@@ -174,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as err:
+        # A folder that cannot be written, a full disk: said in one line.
+        # What was complete is kept (every folder is written atomically).
+        print(f"fraudsim {words[0]}: {err}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

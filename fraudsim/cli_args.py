@@ -7,6 +7,8 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from fraudsim.scenario.schema import MAX_SEED
+
 EXIT_FAILED = 1
 """A check, target or replication failed."""
 EXIT_BAD_INPUT = 2
@@ -18,8 +20,12 @@ Handler = Callable[[argparse.Namespace], int]
 """Runs a parsed sub-command and returns its exit code."""
 
 
-def whole_number(least: int) -> Callable[[str], int]:
-    """Return an argument type accepting whole numbers of at least ``least``."""
+def whole_number(least: int, most: int = MAX_SEED) -> Callable[[str], int]:
+    """Return an argument type accepting whole numbers from ``least`` to ``most``.
+
+    The default bound is that of 64-bit integers, in which result tables
+    keep seeds, replication numbers and counts.
+    """
 
     def parse(text: str) -> int:
         try:
@@ -28,6 +34,8 @@ def whole_number(least: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if value < least:
             raise argparse.ArgumentTypeError(f"must be at least {least}")
+        if value > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}")
         return value
 
     return parse

@@ -99,6 +99,50 @@ def versions() -> dict[str, str]:
     }
 
 
+class DestinationError(Exception):
+    """A results folder that cannot be written without harm (see :func:`check_destination`)."""
+
+
+def _is_run_folder(folder: Path) -> bool:
+    """Return whether ``folder`` holds the results of an earlier ``fraudsim run``."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    # An experiment's manifest names its kind; a run's has a replication.
+    return isinstance(data, dict) and "replication" in data and "kind" not in data
+
+
+def check_destination(dest: Path) -> None:
+    """Refuse a results folder whose writing would destroy what is not a run's results.
+
+    A run replaces its folder as a whole, so the folder must be missing,
+    empty, or the results of an earlier run; anything else (a file, a
+    folder of one's own, an experiment's folder, the current folder) is
+    refused before the run starts, not found out after it. The parent
+    must also take a new folder: one is made and removed to find out.
+
+    Raises:
+        DestinationError: Saying what is in the way.
+    """
+    dest = Path(dest)
+    if dest.is_symlink() or (dest.exists() and not dest.is_dir()):
+        raise DestinationError(f"{dest} exists and is not a folder; choose another --out")
+    here = Path.cwd().resolve()
+    if dest.exists() and (dest.resolve() == here or dest.resolve() in here.parents):
+        raise DestinationError(f"{dest} is the current folder or holds it; choose another --out")
+    if dest.is_dir() and any(dest.iterdir()) and not _is_run_folder(dest):
+        raise DestinationError(
+            f"{dest} exists and does not hold the results of a fraudsim run (it would be "
+            "replaced as a whole); choose another --out folder, or empty this one"
+        )
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".probe", dir=dest.parent))
+    except OSError as err:
+        raise DestinationError(f"cannot write results beside {dest}: {err.strerror}") from None
+
+
 def manifest(result: SimulationResult, command: list[str], overrides: list[str]) -> dict[str, Any]:
     """Return everything needed to reproduce a run."""
     return {
@@ -116,7 +160,13 @@ def manifest(result: SimulationResult, command: list[str], overrides: list[str])
 def write_results(
     result: SimulationResult, dest: Path, command: list[str], overrides: list[str]
 ) -> Path:
-    """Write cases.parquet, resources.parquet, summary.csv and manifest.json to ``dest``."""
+    """Write cases.parquet, resources.parquet, summary.csv and manifest.json to ``dest``.
+
+    Raises:
+        DestinationError: If ``dest`` is not a folder a run may replace
+            (see :func:`check_destination`).
+    """
+    check_destination(dest)
     with atomic_folder(dest) as tmp:
         write_parquet(result.cases, tmp / "cases.parquet")
         write_parquet(result.resources, tmp / "resources.parquet")

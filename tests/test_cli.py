@@ -74,6 +74,41 @@ def test_run_replaces_a_previous_result_only_when_complete(
     assert [p.name for p in tmp_path.iterdir()] == ["res"]
 
 
+def test_run_refuses_a_folder_it_would_destroy_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "chapter1.docx").write_text("months of work")
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run should not start")
+
+    monkeypatch.setattr("fraudsim.api.simulate", no_run)
+    code, _, err = run_cli(["run", str(XIAMEN), "--out", str(mine), "--quiet"], capsys)
+    assert code == 2
+    assert "does not hold the results of a fraudsim run" in err
+    assert [p.name for p in mine.iterdir()] == ["chapter1.docx"]
+
+
+def test_run_refuses_bad_numbers_and_says_what_it_cannot_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for option, value in [("--replication", "-1"), ("--seed", str(2**63))]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["run", str(XIAMEN), option, value])
+        assert exit_info.value.code == 2
+    assert "must be at most 9223372036854775807" in capsys.readouterr().err
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("fraudsim.results.write_parquet", full_disk)
+    code, _, err = run_cli(["run", str(XIAMEN), "--out", str(tmp_path / "r"), "--quiet"], capsys)
+    assert (code, err) == (1, "fraudsim run: [Errno 28] No space left on device\n")
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
+
+
 def test_seed_option_and_overrides_are_recorded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -341,6 +341,24 @@ def test_times_that_must_be_positive(tmp_path: Path, table: str, key: str, path:
 
 
 @pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("name", '"../elsewhere"', "should match pattern"),
+        ("name", '""', "should match pattern"),
+        ("seed", str(2**63), "less than or equal to 9223372036854775807"),
+    ],
+)
+def test_names_that_are_not_folder_names_and_seeds_beyond_64_bits(
+    tmp_path: Path, key: str, value: str, fragment: str
+) -> None:
+    # The name makes the default results folder, results/<name>; result
+    # tables keep the seed as a 64-bit integer.
+    problem_key, msg = only_problem_of(tmp_path, ("", key, value))
+    assert problem_key == key
+    assert fragment in msg
+
+
+@pytest.mark.parametrize(
     ("table", "key", "value", "fragment"),
     [
         ("scam_types.customer_service", "hook_prob", "1.5", "less than or equal to 1 (got 1.5)"),

@@ -17,7 +17,14 @@ import pytest
 import fraudsim
 from fraudsim.api import SimulationResult
 from fraudsim.engine import engine
-from fraudsim.results import atomic_folder, manifest, write_parquet, write_results
+from fraudsim.results import (
+    DestinationError,
+    atomic_folder,
+    check_destination,
+    manifest,
+    write_parquet,
+    write_results,
+)
 from fraudsim.scenario.loading import validate_scenario
 from tests.conftest import busy, xiamen
 
@@ -147,6 +154,33 @@ def test_rewriting_a_results_folder_replaces_its_contents(
     cases = pq.read_table(dest / "cases.parquet")
     assert cases.num_rows == 1
     assert np.array_equal(cases.column("exposed_fen").to_numpy(), [150_000_000])
+
+
+def test_a_run_may_replace_only_a_missing_or_empty_folder_or_an_earlier_run(
+    result: SimulationResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_destination(tmp_path / "new" / "run")  # missing, parents too
+    (tmp_path / "empty").mkdir()
+    check_destination(tmp_path / "empty")
+    check_destination(write_results(result, tmp_path / "run", ["c"], []))
+    mine = previous(tmp_path)  # a folder of one's own
+    (tmp_path / "notes.txt").write_text("mine")
+    experiment = tmp_path / "exp"
+    experiment.mkdir()
+    (experiment / "manifest.json").write_text(json.dumps({"kind": "compare", "seed": 1}))
+    for dest, why in [
+        (mine, "does not hold the results of a fraudsim run"),
+        (experiment, "does not hold the results of a fraudsim run"),
+        (tmp_path / "notes.txt", "is not a folder"),
+    ]:
+        with pytest.raises(DestinationError, match=why):
+            write_results(result, dest, ["c"], [])
+    assert listing(mine) == {"old.txt"} and (tmp_path / "notes.txt").read_text() == "mine"
+    assert listing(experiment) == {"manifest.json"}
+    monkeypatch.chdir(mine)
+    for here in (Path("."), Path("..")):
+        with pytest.raises(DestinationError, match="is the current folder or holds it"):
+            check_destination(here)
 
 
 def test_a_failed_final_rename_leaves_the_previous_folder_in_place(

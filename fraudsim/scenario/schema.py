@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from pydantic import Field, model_validator
 
@@ -145,15 +145,25 @@ class ScriptedCase(Frozen):
         return self
 
 
+MAX_SEED: Final = 2**63 - 1
+"""The largest root seed: result tables keep seeds as 64-bit integers."""
+
+
 class Scenario(Frozen):
     """A complete, validated scenario. Immutable once built."""
 
-    name: str = Field(description="Short name, used in results.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="Short name, used in results: the default results folder is "
+        "results/<name>, so letters, digits, '.', '_' and '-' only.",
+    )
     description: str = Field(default="", description="What the scenario represents.")
     cites: list[str] = Field(
         default=[], description="Ids of the seed facts (seeds/*.toml) the scenario rests on."
     )
-    seed: int = Field(ge=0, description="Root seed of every random stream.")
+    seed: int = Field(
+        ge=0, le=MAX_SEED, description="Root seed of every random stream (0 to 2**63 - 1)."
+    )
     time: TimeSettings
     contacts: Contacts
     scam_types: dict[str, ScamType] = Field(min_length=1)
