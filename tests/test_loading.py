@@ -341,6 +341,38 @@ def test_times_that_must_be_positive(tmp_path: Path, table: str, key: str, path:
 
 
 @pytest.mark.parametrize(
+    ("override", "key", "fragment"),
+    [
+        ("contacts.rate_per_hour=inf", "contacts.rate_per_hour", "finite number (got inf)"),
+        ("time.drain_days=nan", "time.drain_days", "finite number (got nan)"),
+        (
+            'banks.xiamen_bank.stop_latency_min={kind="exponential",mean=inf}',
+            "banks.xiamen_bank.stop_latency_min.mean",
+            "finite number",
+        ),
+        ("response.analysts.staff=true", "response.analysts.staff", "valid integer (got True)"),
+    ],
+)
+def test_infinities_and_flags_for_head_counts_are_refused(
+    override: str, key: str, fragment: str
+) -> None:
+    # Each passed the bounds (inf > 0, True == 1): infinity failed deep in
+    # a run, and true put one person on duty.
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASE, [override])
+    problems = dict(info.value.problems)
+    assert len(problems) == 1, problems
+    ((path, msg),) = problems.items()
+    assert path == key and fragment in msg
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    path = tmp_path / "windows.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BASE_TEXT.encode())
+    assert load_scenario(path) == load_scenario(BASE)
+
+
+@pytest.mark.parametrize(
     ("key", "value", "fragment"),
     [
         ("name", '"../elsewhere"', "should match pattern"),

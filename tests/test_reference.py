@@ -157,7 +157,7 @@ def row(reference: str, section: str, key: str) -> list[str]:
             "required",
             "at least 1 entry",
         ),
-        ("### Top level", "seed", "integer", "required", "≥ 0"),
+        ("### Top level", "seed", "integer", "required", "0 ≤ x ≤ 9223372036854775807"),
         ("### `banks.<name>`", "stop_latency_min", "distribution", "required", "any kind"),
         (
             "### `mule_network`",

@@ -36,7 +36,7 @@ _Z95 = 1.6448536269514722
 class _Dist(BaseModel):
     """Common configuration: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         """Draw ``n`` independent values."""
@@ -68,7 +68,9 @@ class Exponential(_Dist):
     kind: Literal["exponential"]
     mean_value: float = Field(gt=0, alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         """Draw exponential values."""
@@ -92,7 +94,9 @@ class Lognormal(_Dist):
     mean_value: float | None = Field(default=None, gt=0, alias="mean")
     sd: float | None = Field(default=None, gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
@@ -132,7 +136,9 @@ class Gamma(_Dist):
     mean_value: float | None = Field(default=None, gt=0, alias="mean")
     sd: float | None = Field(default=None, gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
@@ -244,7 +250,7 @@ class Empirical(_Dist):
 class Component(BaseModel):
     """One part of a mixture: its weight and its distribution."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     weight: float = Field(gt=0, le=1)
     dist: Distribution

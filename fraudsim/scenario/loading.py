@@ -54,7 +54,8 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is dropped.
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as err:
         raise ScenarioError(source, [("", f"cannot read the file: {err.strerror}")]) from None
     except UnicodeDecodeError as err:
@@ -73,6 +74,7 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Sce
     Policies (``[policies.<name>]``) are checked once the base scenario is
     valid: each policy's overrides applied to the base must validate too.
     """
+    from fraudsim.scenario.limits import limit_problems
     from fraudsim.scenario.policies import normalise_policies, policy_problems
 
     raw = normalise_policies(raw)
@@ -81,9 +83,10 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Sce
     except ValidationError as err:
         problems = _field_problems(err, raw)
     else:
-        policy = policy_problems(raw)
-        if policy:
-            raise ScenarioError(source, policy)
+        # A base beyond the limits is so in every policy: said once.
+        problems = limit_problems(scenario) or policy_problems(raw)
+        if problems:
+            raise ScenarioError(source, problems)
         return scenario
     cross = [(".".join(p), m) for p, m in cross_problems(raw)]
     # When the fields are valid, Scenario's own cross-reference check fails with

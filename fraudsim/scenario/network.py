@@ -124,6 +124,7 @@ class MuleNetwork(Frozen):
     )
     accounts_per_bank: int = Field(
         ge=1,
+        le=1_000_000,
         description="Mule accounts per bank and layer; fewer accounts means more pooling "
         "(fan-in) of different victims' money.",
     )

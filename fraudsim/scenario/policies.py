@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from fraudsim.scenario.limits import limit_problems
 from fraudsim.scenario.loading import _child, _deep_copy, _field_problems, _set_path
 from fraudsim.scenario.schema import Scenario, cross_problems
 
@@ -123,6 +124,7 @@ def _apply(
         joined = "; ".join(f"{p}: {m}" for p, m in cross)
         fields = [(p, m) for p, m in _field_problems(err, data) if p or m != joined]
         return None, problems + fields + cross
+    problems += limit_problems(scenario)
     return (None, problems) if problems else (scenario, [])
 
 

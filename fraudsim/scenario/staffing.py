@@ -20,7 +20,9 @@ UNLIMITED = 1 << 40
 class Frozen(BaseModel):
     """Base of every scenario table: unknown keys are errors, values immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Infinity and NaN are refused: no scenario value means them, and they
+    # pass bounds such as gt=0 to fail deep in a run.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Shift(Frozen):
@@ -34,7 +36,8 @@ class Shift(Frozen):
     hours: int = Field(
         ge=1, le=24, description="Length of the shift in hours (may cross midnight)."
     )
-    staff: int = Field(ge=0, description="People (or units) on duty during the shift.")
+    # strict: true is not a head count (lax validation reads it as 1).
+    staff: int = Field(ge=0, strict=True, description="People (or units) on duty during the shift.")
 
     @model_validator(mode="after")
     def _valid_days(self) -> Self:
@@ -47,7 +50,7 @@ class Staffing(Frozen):
     """How many servers are on duty: exactly one of staff, shifts or unlimited."""
 
     staff: int | None = Field(
-        default=None, ge=0, description="A constant number on duty around the clock."
+        default=None, ge=0, strict=True, description="A constant number on duty around the clock."
     )
     shifts: list[Shift] | None = Field(
         default=None, description="A weekly calendar of shifts; overlapping shifts add up."
