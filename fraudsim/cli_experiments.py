@@ -44,7 +44,9 @@ def _common(p: argparse.ArgumentParser, default_n: int) -> None:
     p.add_argument("--precision-on", metavar="MEASURE,...",
                    help="measures the --precision rule applies to (default: every headline "
                    "measure), e.g. saved_fen,lost_fen")
-    p.add_argument("--max-replications", type=whole_number(2), default=200, metavar="N",
+    # No default here: None tells "not given" apart, so that a cap given
+    # without --precision is refused (see _check_cap) instead of ignored.
+    p.add_argument("--max-replications", type=whole_number(2), metavar="N",
                    help="cap of the --precision rule (default 200)")
     p.add_argument("--workers", type=whole_number(1), metavar="N",
                    help="worker processes (default: all cores; 1 = no pool)")
@@ -70,13 +72,28 @@ def register(subparsers: Any) -> dict[str, Handler]:
     return {"compare": cmd_compare, "sweep": cmd_sweep}
 
 
+def _check_cap(name: str, args: argparse.Namespace) -> int | None:
+    """Refuse --max-replications without --precision; return the exit code, or None if fine.
+
+    The cap only bounds the precision rule; a fixed run uses --replications.
+    Ignoring it silently let ``--max-replications 5 --replications 10`` run 10.
+    """
+    if args.max_replications is None or args.precision is not None:
+        return None
+    print(f"fraudsim {name}: error: argument --max-replications: only with --precision "
+          "(it caps the precision rule; a fixed count is --replications N)", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def _options(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     policies = None if args.policies is None else args.policies.split(",")
     return {"policies": policies, "baseline": args.baseline,
             "replications": args.replications, "precision": args.precision,
-            "max_replications": args.max_replications, "workers": args.workers,
-            "dask": args.dask, "out": out, "seed": args.seed, "keep_cases": args.keep_cases,
-            "progress": not args.quiet, "command": ["fraudsim", *sys.argv[1:]],
+            "workers": args.workers, "dask": args.dask, "out": out, "seed": args.seed,
+            "keep_cases": args.keep_cases, "progress": not args.quiet,
+            "command": ["fraudsim", *sys.argv[1:]],
+            **({} if args.max_replications is None
+               else {"max_replications": args.max_replications}),
             **({} if args.precision_on is None
                else {"precision_on": tuple(args.precision_on.split(","))})}
 
@@ -105,6 +122,8 @@ def _guarded(name: str, out: Path, run: Callable[[], str]) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare policies and print means, paired differences and the ranking."""
+    if (refused := _check_cap("compare", args)) is not None:
+        return refused
     from fraudsim.experiments.api import compare
     from fraudsim.experiments.report import comparison_text
 
@@ -121,6 +140,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run a sweep and print the outcome curve of money saved and lost."""
+    if (refused := _check_cap("sweep", args)) is not None:
+        return refused
     from fraudsim.experiments.api import run_sweep
     from fraudsim.experiments.errors import ExperimentError
     from fraudsim.experiments.report import sweep_text

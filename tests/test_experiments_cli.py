@@ -46,6 +46,7 @@ def test_compare_prints_means_differences_and_ranking(tmp_path: Path,
     assert f"results written to {out}/" in text
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"][0] == "fraudsim" and manifest["status"] == "complete"
+    assert manifest["max_replications"] == 200  # the default, though the option was not given
 
 
 def test_compare_with_warmup_precision_and_resume(tmp_path: Path,
@@ -101,6 +102,23 @@ def test_argument_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) ->
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("command", [["compare"], ["sweep", "--vary",
+                                                  "response.analysts.staff=1,2"]])
+@pytest.mark.parametrize("count", [[], ["--replications", "3"]])
+def test_a_cap_without_the_precision_rule_is_refused(
+    command: list[str], count: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The cap bounds the precision rule only; it was ignored, and 3 replications ran.
+    out = tmp_path / "exp"
+    code, text, err = run([command[0], str(XIAMEN), *command[1:], *SETS, *count,
+                           "--max-replications", "2", "--workers", "1", "--out", str(out),
+                           "--quiet"], capsys)
+    assert code == 2 and text == "" and not out.exists()
+    assert err == (f"fraudsim {command[0]}: error: argument --max-replications: only with "
+                   "--precision (it caps the precision rule; a fixed count is --replications "
+                   "N)\n")
 
 
 def test_sweep_prints_and_writes_the_curve(tmp_path: Path,

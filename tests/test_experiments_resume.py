@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,6 +139,62 @@ def test_temporary_files_of_a_killed_run_are_ignored(tmp_path: Path) -> None:
     stray.write_bytes(b"half a file")
     result = compare(small(), POLICIES, replications=3, workers=1, out=out)
     assert not stray.exists() and result.outcome.reused == 4
+
+
+@pytest.mark.parametrize("damage", ["empty", "another replication's row"])
+def test_a_damaged_replication_file_is_set_aside_and_run_again(
+    damage: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "exp"
+    whole = compare(small(), POLICIES, replications=3, workers=1, out=out)
+    written = {name: (out / name).read_bytes() for name in ("policies.csv", "differences.csv")}
+    hit = out / "replications/manual_counter/rep-00001.parquet"
+    row = pq.read_table(hit)
+    if damage == "empty":  # what a power cut can leave of a file renamed before it was on disk
+        hit.write_bytes(b"")
+    else:
+        shutil.copyfile(hit.with_name("rep-00002.parquet"), hit)
+    resumed = compare(small(), POLICIES, replications=3, workers=1, out=out)
+    err = capsys.readouterr().err
+    assert err.startswith(f"{hit} ") and err.count("\n") == 1
+    assert "set aside as rep-00001.parquet.damaged, its replication is run again" in err
+    assert resumed.outcome.reused == 5
+    assert same_table(pq.read_table(hit), row)
+    assert hit.with_name("rep-00001.parquet.damaged").exists()
+    for name in ("policies", "differences", "replications"):
+        assert same_table(getattr(resumed, name), getattr(whole, name)), name
+    for name, data in written.items():
+        assert (out / name).read_bytes() == data, name
+
+
+def test_every_file_is_on_disk_before_it_is_renamed_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: dict[int, int] = {}  # inode -> size when flushed
+    renamed: list[tuple[Path, int, int | None]] = []  # target, inode, size flushed by then
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced[os.fstat(fd).st_ino] = os.fstat(fd).st_size
+
+    def replace(src: Path, dst: Path) -> None:
+        inode = os.stat(src).st_ino
+        renamed.append((Path(dst), inode, synced.get(inode)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    out = tmp_path / "exp"
+    compare(small(), POLICIES, replications=2, workers=1, out=out, keep_cases=True)
+    monkeypatch.undo()
+    targets = {dst for dst, _, _ in renamed}
+    assert set(rep_files(out)) | {out / "manifest.json", out / "policies.csv"} <= targets
+    assert len([d for d in targets if d.name.endswith(".cases.parquet")]) == 4
+    for dst, inode, size in renamed:
+        assert size is not None and size > 0, dst
+        if dst.name != "manifest.json":  # rewritten as the run goes on
+            assert dst.stat().st_ino == inode and dst.stat().st_size == size, dst
 
 
 def _fail_on(replication: int, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,10 +10,12 @@ Layout::
     curve.csv, curve.parquet           (sweep)
 
 Each replication is written the moment it finishes, to a temporary file
-renamed into place (``os.replace`` is atomic), so a killed experiment leaves
-only complete files. Running the same experiment again reads them back
-instead of recomputing them; the manifest guards against mixing the results
-of different experiments in one folder.
+flushed to disk and renamed into place (``os.replace`` is atomic), so a
+killed experiment, or a machine that loses power, leaves only complete files.
+Running the same experiment again reads them back instead of recomputing
+them; a file that cannot be read anyway (a disk that lied, a hand edit) is
+set aside and its replication run again. The manifest guards against mixing
+the results of different experiments in one folder.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -58,14 +61,40 @@ def rows_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(ordered, schema=row_schema(list(ordered[0])))
 
 
+DAMAGED = ".damaged"
+"""Suffix of a replication file set aside because it could not be read back."""
+
+
+class DamagedFileError(Exception):
+    """A replication file that does not hold the one row its name promises."""
+
+
 def _atomic(path: Path, write: Any) -> None:
-    """Write ``path`` through a temporary file in the same folder, then rename it."""
+    """Write ``path`` through a temporary file in the same folder, then rename it.
+
+    The temporary file is flushed to disk before the rename: without that, a
+    power cut can keep the rename but lose the data, leaving an empty file
+    under the final name that a resumed run would take for a finished one.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
+        _flush_to_disk(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _flush_to_disk(path: Path) -> None:
+    """Wait until ``path``'s content is on disk (opened for writing, as Windows needs)."""
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _first_line(err: BaseException) -> str:
+    """Return an error's message in one line (Arrow's may end in a newline or a C++ trace)."""
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def _plain(value: Any) -> Any:
@@ -152,18 +181,48 @@ class Store:
         base = self.root / "replications"
         return (base / f"point-{point:03d}" if self.by_point else base) / policy
 
+    def _path(self, point: int, policy: str, rep: int) -> Path:
+        return self._folder(point, policy) / f"rep-{rep:05d}.parquet"
+
     def _finished(self, seed: Any) -> dict[Key, dict[str, Any]]:
-        """Read every per-replication file back; clean up temporary files of a killed run."""
+        """Read every per-replication file back; clean up temporary files of a killed run.
+
+        A damaged file is set aside rather than trusted or fatal: leaving it
+        out makes the run compute that replication again, which gives the
+        same row, so the results match an undisturbed run.
+        """
         done: dict[Key, dict[str, Any]] = {}
         base = self.root / "replications"
         for tmp in base.rglob(".*.tmp"):
             tmp.unlink(missing_ok=True)
         for path in sorted(base.rglob("rep-*[0-9].parquet")):
-            rows = pq.read_table(path).to_pylist()
-            if len(rows) == 1 and rows[0].get("seed") == seed:
-                row = rows[0]
+            try:
+                row = self._row_of(path)
+            except DamagedFileError as err:
+                _set_aside(path, str(err))
+                continue
+            if row.get("seed") == seed:
                 done[(row["point"], row["policy"], row["replication"])] = row
         return done
+
+    def _row_of(self, path: Path) -> dict[str, Any]:
+        """Return the row a replication file holds, checked against the file's name.
+
+        Raises:
+            DamagedFileError: If the file cannot be read, or does not hold exactly
+                the one row of the replication its folder and name stand for.
+        """
+        try:
+            rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        except (OSError, pa.ArrowException) as err:  # Arrow raises both, by the damage
+            raise DamagedFileError(f"cannot be read: {_first_line(err)}") from None
+        if len(rows) != 1:
+            raise DamagedFileError(f"holds {len(rows)} rows, not 1")
+        point, policy, rep = (rows[0].get(c) for c in ("point", "policy", "replication"))
+        if not (isinstance(point, int) and isinstance(policy, str) and isinstance(rep, int)
+                and self._path(point, policy, rep) == path):
+            raise DamagedFileError("holds another replication than its name says")
+        return rows[0]
 
     def write(self, result: JobResult) -> None:
         """File one finished replication (its case table first, if kept)."""
@@ -174,7 +233,7 @@ class Store:
         if cases is not None:
             _atomic(folder / f"rep-{rep:05d}.cases.parquet", lambda p: write_parquet(cases, p))
         table = rows_table([result.row or {}])
-        _atomic(folder / f"rep-{rep:05d}.parquet", lambda p: write_parquet(table, p))
+        _atomic(self._path(point, policy, rep), lambda p: write_parquet(table, p))
 
     def finish(self, tables: Mapping[str, pa.Table], outcome: Mapping[str, Any]) -> None:
         """Write the aggregate tables and mark the manifest complete.
@@ -194,6 +253,18 @@ class Store:
         self.manifest.update(_plain(dict(outcome)))
         self.manifest["status"] = "complete"
         self._write_manifest()
+
+
+def _set_aside(path: Path, problem: str) -> None:
+    """Rename a damaged replication file out of the way, and say so on stderr.
+
+    It is renamed, not deleted, in case the problem is this reader's and the
+    file is worth a look; the new name no longer matches what is read back.
+    """
+    aside = path.with_name(path.name + DAMAGED)
+    os.replace(path, aside)
+    print(f"{path} {problem}; set aside as {aside.name}, its replication is run again",
+          file=sys.stderr)
 
 
 def write_csv(table: pa.Table, path: Path) -> None:
