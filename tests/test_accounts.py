@@ -126,6 +126,31 @@ def test_a_released_account_gives_way_to_one_frozen_stand_in_per_bank_and_layer(
     assert (book.accounts[b.id].bank, book.accounts[b.id].layer) == (1, 1)
 
 
+def test_balances_sum_each_case_over_its_accounts_and_the_part_under_a_stop() -> None:
+    book = AccountBook(layers=2, banks=2, per_bank=2)
+    stopped_a, stopped_b, active, frozen = (
+        book.open(0, 0, 0),
+        book.open(1, 1, 1),
+        book.open(0, 1, 0),
+        book.open(1, 0, 0),
+    )
+    # Case 1's money sits in two stopped accounts (pooled with case 2's in one)
+    # and one active one; case 2's in one stopped account; case 3 has nothing left.
+    stopped_a.add(1, 100)
+    stopped_a.add(2, 7)
+    stopped_b.add(1, 30)
+    active.add(1, 5)
+    active.add(0, 11)
+    stopped_a.status = stopped_b.status = STOPPED
+    frozen.add(3, 1000)
+    frozen.empty()  # a freeze empties the account
+    frozen.status = FROZEN
+    book.release(frozen)
+    in_accounts, held = book.balances(4)
+    assert in_accounts == [11, 135, 7, 0]
+    assert held == [0, 130, 7, 0]  # the stopped accounts only, each case's sum
+
+
 def test_a_closed_book_holds_no_account_slot_or_stand_in() -> None:
     """Closed at the end of a run, the book keeps no account for the collector to scan."""
     book = AccountBook(layers=2, banks=2, per_bank=2)

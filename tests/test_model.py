@@ -219,10 +219,18 @@ def test_freezing_a_pooled_account_returns_each_victim_her_share() -> None:
     t = simulate(s).cases
     frozen = t.column("frozen_fen").to_numpy()
     paid = t.column("paid_fen").to_numpy()
+    last_paid = t.column("last_payment_min").to_numpy(zero_copy_only=False)
+    accounts_frozen = t.column("accounts_frozen").to_numpy()
     assert frozen.sum() > 0
-    # Victims who paid before the freeze get back exactly what they paid.
     assert (frozen <= paid).all()
-    assert ((frozen == paid) | (frozen == 0) | (paid > frozen)).all()
+    # Until the first stop retires it, the one account receives every payment;
+    # its freeze (freeze_prob 1) then returns each victim who had paid all she
+    # would by then exactly what she paid, from that one account.
+    first_stop = np.nanmin(t.column("first_stop_min").to_numpy(zero_copy_only=False))
+    pooled = (paid > 0) & (last_paid < first_stop)
+    assert pooled.sum() >= 2  # several victims' money shared the account
+    assert np.array_equal(frozen[pooled], paid[pooled])
+    assert (accounts_frozen[pooled] == 1).all()
 
 
 def test_delayed_credit_lets_a_report_recall_the_payment() -> None:

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 import fraudsim
+from fraudsim.experiments import compare, run_sweep
 from fraudsim.plotting import (
     ResultsFolder,
     ResultsFolderError,
@@ -68,38 +69,17 @@ def with_policies(scenario: Scenario, name: str = "busy-town") -> Scenario:
     return validate_scenario(raw)
 
 
-API_MISSING = (ImportError, AttributeError, TypeError, NotImplementedError)
-"""Errors meaning the experiments API is not (yet) what these tests call: skip, not fail."""
-
-
-def experiments() -> Any:
-    """Return the experiments package, or skip if it cannot be used yet."""
-    try:
-        from fraudsim import experiments as exp
-    except API_MISSING as err:  # the experiments layer is being finished concurrently
-        pytest.skip(f"fraudsim.experiments cannot be imported: {err}")
-    return exp
-
-
 def make_compare(dest: Path, keep_cases: bool) -> ResultsFolder:
     """Compare the test policies of the busy town (3 replications) into ``dest``."""
-    exp = experiments()
-    try:
-        exp.compare(with_policies(busy(BUSY_RUN)), replications=3, workers=1, out=dest,
-                    keep_cases=keep_cases)
-    except API_MISSING as err:
-        pytest.skip(f"fraudsim.experiments.compare is not usable: {err}")
+    compare(with_policies(busy(BUSY_RUN)), replications=3, workers=1, out=dest,
+            keep_cases=keep_cases)
     return open_folder(dest)
 
 
 def make_sweep(dest: Path, scenario: Scenario, vary: dict[str, list[Any]],
                policies: list[str] | None = None) -> ResultsFolder:
     """Sweep ``vary`` (2 replications per point) into ``dest``."""
-    exp = experiments()
-    try:
-        exp.run_sweep(scenario, vary, policies, replications=2, workers=1, out=dest)
-    except API_MISSING as err:
-        pytest.skip(f"fraudsim.experiments.run_sweep is not usable: {err}")
+    run_sweep(scenario, vary, policies, replications=2, workers=1, out=dest)
     return open_folder(dest)
 
 

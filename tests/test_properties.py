@@ -68,7 +68,11 @@ def test_money_is_conserved_exactly_for_every_case(scenario: Scenario) -> None:
         col(t, "frozen_fen") + col(t, "cashed_out_fen") + col(t, "in_flight_fen") - unpaid,
         col(t, "paid_fen"),
     )
-    assert (col(t, "held_by_stop_fen") <= col(t, "in_flight_fen")).all()
+    # Money under a stop is money still in accounts: not in transit, not unpaid.
+    in_accounts = col(t, "in_flight_fen") - col(t, "in_transit_fen") - unpaid
+    assert (col(t, "held_by_stop_fen") <= in_accounts).all()
+    # Saved is what never left her plus what was frozen, case by case.
+    assert np.array_equal(col(t, "saved_fen"), col(t, "prevented_fen") + col(t, "frozen_fen"))
     channels = sum(m.value for m in result.summary if m.metric.startswith("cashed_out_via_"))
     assert channels == col(t, "cashed_out_fen").sum()
 

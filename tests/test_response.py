@@ -288,6 +288,74 @@ def test_triage_keys() -> None:
     assert _triage_key("freshest_first", case) == -120.0
 
 
+# Victims queued for the one analyst (100 min a case) while case 0 holds him from
+# 1000.5 to 1100.5: (contact, payment, fen paid by the report, report), in minutes.
+# Each pays once and reports; case 3 would have paid 5000 fen more but stopped on
+# realising, so only what she paid (100 fen), not her exposure, counts for
+# largest_first. Contacts come in another order than payments: freshest_first
+# goes by the payment.
+QUEUED = {
+    1: (605.0, 1005.0, 300, 1010.0),
+    2: (900.0, 900.0, 900, 1020.0),
+    3: (725.0, 1025.0, 100, 1030.0),
+    4: (950.0, 950.0, 500, 1040.0),
+    5: (1100.0, 1100.0, 700, 1150.0),  # joins the queue after the analyst took his first case
+}
+
+
+def queued_victims() -> list[dict[str, Any]]:
+    """Scripted victims: case 0 occupies the analyst, the QUEUED ones wait for him."""
+
+    def victim(contact: float, paid_at: float, fens: list[int], report_at: float) -> dict[str, Any]:
+        return {
+            "contact_min": contact,
+            "scam_type": "customer_service",
+            "region": "xiamen",
+            "grooming_min": paid_at - contact,
+            "installments_fen": fens,
+            "gap_min": 500.0,
+            "realisation_min": report_at - paid_at,
+            "self_stop": True,
+            "reports": True,
+            "report_lag_min": 0.0,
+        }
+
+    victims = [victim(990.0, 990.0, [50], 1000.0)]
+    for cid, (contact, paid_at, fen, report_at) in QUEUED.items():
+        victims.append(victim(contact, paid_at, [fen, 5000] if cid == 3 else [fen], report_at))
+    return victims
+
+
+@pytest.mark.parametrize(
+    ("triage", "order"),
+    [
+        ("fifo", [1, 2, 3, 4, 5]),
+        # Last come first: 4 of {1..4} at 1100.5; then 5, who came meanwhile.
+        ("lifo", [4, 5, 3, 2, 1]),
+        # Most paid at the report (900, then 700 of 5 who came meanwhile, ...).
+        ("largest_first", [2, 5, 4, 1, 3]),
+        # Most recent payment (1025, then 5's at 1100, 1005, 950, 900).
+        ("freshest_first", [3, 5, 1, 4, 2]),
+    ],
+)
+def test_the_triage_rule_orders_the_waiting_cases_in_a_run(triage: str, order: list[int]) -> None:
+    raw = xiamen(
+        [f"response.analysts.triage={triage}", "response.analysts.handling_min=100"]
+    ).model_dump(by_alias=True)
+    raw["scripted_cases"] = queued_victims()
+    # Cases are numbered by contact time: tell the victims apart by their report.
+    label = {1000.0: 0} | {q[3]: cid for cid, q in QUEUED.items()}
+    rows = {label[r["report_min"]]: r for r in simulate(validate_scenario(raw)).cases.to_pylist()}
+    assert len(rows) == 6
+    assert [rows[cid]["paid_fen"] for cid in QUEUED] == [q[2] for q in QUEUED.values()]
+    assert [rows[cid]["last_payment_min"] for cid in QUEUED] == [q[1] for q in QUEUED.values()]
+    start = {cid: r["case_start_min"] for cid, r in rows.items()}
+    assert start[0] == 1000.5  # at once, after the half-minute call
+    # One case each 100 minutes from 1100.5, in the rule's order.
+    assert sorted(start, key=start.__getitem__)[1:] == order
+    assert [start[cid] for cid in order] == [1100.5 + 100.0 * k for k in range(5)]
+
+
 def test_bank_requests_have_unlimited_capacity_in_every_bin() -> None:
     result = simulate(xiamen())
     banks = [r for r in result.resources.to_pylist() if r["resource"] == "bank_requests"]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -13,9 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fraudsim.model.world import run_world
 from fraudsim.rng import Sampler, Streams, Uniforms, stream_key
+from fraudsim.scenario import load_scenario
 from fraudsim.scenario.distributions import Constant, Exponential, Lognormal, Uniform
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SCENARIOS
 
 NAMES = ["network.routing", "contacts.arrivals", "bank.xiamen_bank.stop", ""]
 
@@ -179,3 +182,31 @@ def test_uniforms_are_in_unit_interval_and_follow_the_stream_across_buffers() ->
     assert np.array_equal(got, expected)
     # Not degenerate: roughly uniform (mean of 2500 U(0,1) has sd 0.0058).
     assert got.mean() == pytest.approx(0.5, abs=0.03)
+
+
+# -- the model's use of the streams ------------------------------------------------
+
+CITY = SCENARIOS / "city-month.toml"
+"""Every actor switched on: several scam types, banks, layers, channels, early warning."""
+
+
+@pytest.mark.pure_python  # patches Streams.generator: a compiled class cannot be patched
+def test_no_two_parts_of_the_model_draw_from_one_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each stream has one user: a second request of a name would hand out the
+    # same generator, so two parts would share (and shift) each other's draws.
+    requested: list[str] = []
+    generator = Streams.generator
+
+    def spy(self: Streams, name: str) -> np.random.Generator:
+        requested.append(name)
+        return generator(self, name)
+
+    monkeypatch.setattr(Streams, "generator", spy)
+    run_world(load_scenario(CITY, ["time.horizon_days=1", "time.drain_days=0.5"]))
+    assert [name for name, n in Counter(requested).items() if n > 1] == []
+    # Nor do two names share a stream through their keys.
+    assert len({stream_key(name) for name in requested}) == len(requested)
+    # Every part of the model asked for its streams here.
+    parts = {name.split(".")[0] for name in requested}
+    assert parts == {"contacts", "scam", "network", "bank", "response", "warning"}
+    assert "warning.false_positives" in requested and "bank.rural_remote.risk_detect" in requested

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,9 +25,22 @@ def test_a_picker_chooses_as_bisection_of_its_cumulative_weights(
     weights: list[float], u: float
 ) -> None:
     picker = Picker(list(range(100, 100 + len(weights))), weights)
-    expected = picker.items[min(bisect_right(list(picker.cdf), u), len(weights) - 1)]
+    # Cumulative shares of the total, as the picker should have them.
+    total = sum(weights)
+    cumulative = [w / total for w in accumulate(weights)]
+    # Past the last share (a rounding error) the last candidate is chosen.
+    expected = 100 + min(bisect_right(cumulative, u), len(weights) - 1)
     assert picker.pick(u) == expected
+    assert list(picker.cdf) == cumulative
     assert picker.scan == (len(weights) <= 16)
+
+
+@pytest.mark.parametrize("n", [10, 40])  # scanned, bisected
+def test_a_draw_exactly_at_a_cumulative_weight_chooses_the_next_candidate(n: int) -> None:
+    # Equal weights: candidate k covers [k/n, (k+1)/n), both ends exact in floats.
+    picker = Picker(list(range(n)), [1.0] * n)
+    assert [picker.pick(k / n) for k in range(n)] == list(range(n))
+    assert [picker.pick((k + 0.5) / n) for k in range(n)] == list(range(n))
 
 
 def test_a_picker_never_chooses_a_zero_weight() -> None:

@@ -14,7 +14,12 @@ from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
 
 class Team:
-    """A pool whose jobs each take a given service time; records every start."""
+    """A pool whose jobs each take a given service time; records every start.
+
+    Beside the pool, a plain list of the jobs waiting, in arrival order, says
+    which job the discipline should start next (see :meth:`reference_pick`):
+    ``expected`` is the order of starts that reference gives.
+    """
 
     def __init__(
         self,
@@ -24,7 +29,11 @@ class Team:
         bin_min: float = 60.0,
     ) -> None:
         self.clock = Clock()
+        self.discipline = discipline
         self.service: dict[Any, float] = {}
+        self.keys: dict[Any, float] = {}
+        self.waiting: list[Any] = []  # the reference queue, in arrival order
+        self.expected: list[Any] = []
         self.arrived: dict[Any, float] = {}
         self.starts: list[tuple[Any, float, float]] = []  # (job, time, wait)
         self.violations: list[str] = []
@@ -39,7 +48,19 @@ class Team:
         if self.pool.wait != wait:
             self.violations.append(f"{job}: the pool's wait {self.pool.wait} is not {wait}")
         self.starts.append((job, now, wait))
+        # A job starting while others wait came from the queue: the reference picks one.
+        self.expected.append(self.reference_pick() if self.waiting else job)
         self.clock.after(self.service[job], self._done, job)
+
+    def reference_pick(self) -> Any:
+        """Take the job the discipline serves next out of the reference queue."""
+        if self.discipline == "fifo":
+            at = 0
+        elif self.discipline == "lifo":
+            at = len(self.waiting) - 1
+        else:  # smallest key, ties in arrival order
+            at = min(range(len(self.waiting)), key=lambda i: (self.keys[self.waiting[i]], i))
+        return self.waiting.pop(at)
 
     def _done(self, job: object) -> None:
         self.pool.release()
@@ -51,11 +72,14 @@ class Team:
         self.arrived[job] = self.clock.now
         self.pool.request(job, key)
         started = self.starts and self.starts[-1][0] == job
-        if not started and self.pool.busy < self.pool.capacity:
-            self.violations.append(f"{job} queued with a free server")
+        if not started:
+            self.waiting.append(job)
+            if self.pool.busy < self.pool.capacity:
+                self.violations.append(f"{job} queued with a free server")
 
     def job(self, name: Any, at: float, service: float, key: float = 0.0) -> None:
         self.service[name] = service
+        self.keys[name] = key
         self.clock.at(at, self._arrive, (name, key))
 
     def run(self, until: float = 10_000.0) -> None:
@@ -202,6 +226,8 @@ def test_never_more_busy_than_capacity_and_every_job_starts_once(
         assert wait == start - team.arrived[job]
         assert wait >= 0
     assert team.pool.busy == 0 and len(team.pool.queue) == 0
+    # Every discipline starts its jobs in the order the reference queue gives.
+    assert team.order() == team.expected and team.waiting == []
     if discipline == "fifo":
         assert team.order() == list(range(len(jobs)))
         assert [s for _, s, _ in team.starts] == sorted(s for _, s, _ in team.starts)
