@@ -62,7 +62,6 @@ def test_the_national_year_is_far_below_the_victim_limit() -> None:
             "scam_types.customer_service.installments",
             "mean at most 10000",
         ),
-        ("scripted_cases.0.contact_min=999999", "scripted_cases.0.contact_min", "run's end"),
         (
             "scripted_cases.0.installments_fen=[9000000000000000000]",
             "scripted_cases.0.installments_fen",

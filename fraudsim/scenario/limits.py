@@ -93,15 +93,9 @@ def _amount_problems(scenario: Scenario) -> list[str]:
                 f"scam_types.{name}.installments: mean at most {MAX_MEAN_INSTALLMENTS:g} "
                 f"(got {scam.installments.mean():.4g})"
             )
-    horizon_min = (scenario.time.horizon_days + scenario.time.drain_days) * 1440.0
     for i, case in enumerate(scenario.scripted_cases):
         if sum(case.installments_fen) > MAX_SCRIPTED_FEN:
             problems.append(
                 f"scripted_cases.{i}.installments_fen: at most {MAX_SCRIPTED_FEN:,} fen in all"
-            )
-        if case.contact_min >= horizon_min:
-            problems.append(
-                f"scripted_cases.{i}.contact_min: after the run's end at {horizon_min:g} min "
-                "(horizon and drain)"
             )
     return problems
