@@ -58,9 +58,9 @@ def test_compare_with_warmup_precision_and_resume(tmp_path: Path,
     assert code == 0
     assert "warm-up 0.5 days: " in text and "cases left out of the statistics" in text
     assert ("precision rule used: 95% half-width at most 50.0% of the mean, for saved_fen, "
-            "lost_fen; met with 10 replications") in text
+            "lost_fen; met with 20 replications") in text
     code, again, _ = run(args, capsys)
-    assert code == 0 and "nothing to run: all 10 replications read back" in again
+    assert code == 0 and "nothing to run: all 20 replications read back" in again
 
 
 def test_precision_not_met_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -365,14 +365,14 @@ def test_a_finished_world_leaves_the_cyclic_collector_only_its_parts() -> None:
     scenario = busy(["time.drain_days=0.2", "mule_network.accounts_per_bank=2"])
     with no_cyclic_gc():
         # The same run, stopped at its end: there is something to free.
-        world = build_world(scenario, replication=1)
+        world = build_world(scenario, replication=2)  # one with stops pending
         world.clock.run_to(world.end_min)
         assert world.clock.pending > 0 and len(world.network.book.accounts) > 0
         left = world.clock.pending_entries()
         assert any(isinstance(e[3], StopRequest) for e in left)
         del world, left
     # The cases go as simulate() makes its table (cases_table's release).
-    garbage = _cyclic_garbage(lambda: run_world(scenario, replication=1).cases.clear())
+    garbage = _cyclic_garbage(lambda: run_world(scenario, replication=2).cases.clear())
     held = [o for o in garbage if isinstance(o, Case | Account | StopRequest)]
     assert held == []
     assert 0 < len(garbage) < 1000

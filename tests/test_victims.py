@@ -248,3 +248,31 @@ def test_payment_times_are_the_floats_of_adding_one_gap_at_a_time(
         bounds,
     )
     assert got.tolist() == _pay_times_one_by_one(first, gaps, counts)
+
+
+def victims(scenario: Scenario) -> dict[tuple[int, float], tuple[Any, ...]]:
+    """A replication's drawn victims, by scam type and contact time, without their ids."""
+    _, cases = build_cases(scenario, Streams(scenario.seed, 3))
+    return {(c.scam, c.contact_min): key(c)[1:] for c in cases}
+
+
+def test_more_interception_keeps_a_subset_of_the_same_victims() -> None:
+    # Common random numbers for interception policies: the victims left
+    # under a higher share are the same people, paying the same amounts at
+    # the same times, as under a lower one.
+    few = victims(two_types(["contacts.interception_share=0.6"], scripted=False))
+    many = victims(two_types(["contacts.interception_share=0.2"], scripted=False))
+    assert 0 < len(few) < len(many)
+    assert all(many.get(k) == v for k, v in few.items())
+
+
+def test_one_types_hook_probability_leaves_the_other_types_victims_alone() -> None:
+    base = victims(two_types(scripted=False))
+    bolder = victims(two_types(["scam_types.customer_service.hook_prob=0.5"], scripted=False))
+    investment = 1  # the second type
+
+    def of(found: dict[tuple[int, float], tuple[Any, ...]], scam: int) -> dict[Any, Any]:
+        return {k: v for k, v in found.items() if k[0] == scam}
+
+    assert of(bolder, investment) == of(base, investment) != {}
+    assert len(of(bolder, 0)) > len(of(base, 0))

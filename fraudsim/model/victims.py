@@ -7,9 +7,10 @@ vectorised and per named stream, is fast and gives common random numbers:
 two policies see exactly the same victims.
 
 Contacts are counted, not simulated one by one: per hour of the horizon the
-number of contacts is Poisson with the profile's rate, interception and the
-split by scam type are binomial/multinomial thinning, and only hooked victims
-become :class:`Case` objects.
+number of contacts is Poisson with the profile's rate, the split by scam
+type and the hooks are multinomial/binomial thinning, interception thins
+the would-be victims one by one, and only hooked victims become
+:class:`Case` objects.
 """
 
 from __future__ import annotations
@@ -52,32 +53,49 @@ def _hour_bins(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
 def draw_contacts(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, list[np.ndarray]]:
     """Count contacts per hour and return the hooked victims' contact times per type.
 
+    The draws are laid out so that policies on the contact side keep common
+    random numbers:
+
+    - Contacts are split by type before interception, and each type draws
+      from streams of its own, so that a change to one type's hook
+      probability leaves every other type's victims as they were.
+    - A contact the scam would hook is a *would-be victim*; it has its own
+      uniform draw, and interception blocks those below the intercepted
+      share. The victims are returned in order of that draw, highest
+      first, and each victim's attributes are drawn in that order (see
+      :func:`_draw_type`): a policy that intercepts more keeps the first of
+      the same victims, with the same times, amounts and behaviour.
+
     Returns:
-        The counts, and for each scam type (in scenario order) a sorted array
-        of the hooked victims' contact times in minutes.
+        The counts, and for each scam type (in scenario order) an array of
+        the hooked victims' contact times in minutes, in draw order.
     """
     names = list(scenario.scam_types)
     types = [scenario.scam_types[n] for n in names]
     rates, widths = _hour_bins(scenario)
     contacts = streams.generator("contacts.arrivals").poisson(rates)
-    blocked = streams.generator("contacts.interception").binomial(
-        contacts, scenario.contacts.interception_share
-    )
     shares = np.asarray([t.share for t in types])
-    by_type = streams.generator("contacts.types").multinomial(
-        contacts - blocked, shares / shares.sum()
-    )
-    hooks = np.asarray([t.hook_prob for t in types])
-    hooked = streams.generator("contacts.hooks").binomial(by_type, hooks)
-    counts = ContactCounts(contacts=int(contacts.sum()), intercepted=int(blocked.sum()))
+    by_type = streams.generator("contacts.types").multinomial(contacts, shares / shares.sum())
+    blocked_share = scenario.contacts.interception_share
+    counts = ContactCounts(contacts=int(contacts.sum()))
+    hours = np.arange(len(rates))
     times: list[np.ndarray] = []
-    gen_times = streams.generator("contacts.times")
     for k, name in enumerate(names):
-        counts.reached[name] = int(by_type[:, k].sum())
-        counts.hooked[name] = int(hooked[:, k].sum())
-        hour_of = np.repeat(np.arange(len(rates)), hooked[:, k])
-        offset = gen_times.random(len(hour_of)) * widths[hour_of]
-        times.append(np.sort((hour_of + offset) * 60.0))
+        reached_by = by_type[:, k]
+        would = streams.generator(f"contacts.hooks.{name}").binomial(reached_by, types[k].hook_prob)
+        hour_of = np.repeat(hours, would)
+        offset = streams.generator(f"contacts.times.{name}").random(len(hour_of)) * widths[hour_of]
+        u = streams.generator(f"contacts.interception.{name}").random(len(hour_of))
+        kept = np.flatnonzero(u >= blocked_share)
+        kept = kept[np.argsort(-u[kept], kind="stable")]  # highest draw first
+        times.append((hour_of[kept] + offset[kept]) * 60.0)
+        # The contacts that would not have hooked anyone are only counted.
+        others = int(reached_by.sum()) - len(hour_of)
+        blocked = streams.generator(f"contacts.blocked.{name}").binomial(others, blocked_share)
+        blocked += len(hour_of) - len(kept)
+        counts.intercepted += int(blocked)
+        counts.reached[name] = int(reached_by.sum()) - int(blocked)
+        counts.hooked[name] = len(kept)
     return counts, times
 
 
@@ -86,6 +104,9 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
 
     Each attribute has its own stream, named after the scam type, so that
     adding a scam type or an attribute leaves every other draw unchanged.
+    The i-th victim of ``contact`` (in the draw order of
+    :func:`draw_contacts`) takes the i-th draw of each stream, so the same
+    victim has the same attributes whatever share is intercepted.
     """
     scam = scenario.scam_types[name]
     m = len(contact)
