@@ -8,7 +8,9 @@ never as a traceback, and leaves no results folder behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ from fraudsim.cli_args import (
 from fraudsim.cli_calibration import register as register_calibration
 from fraudsim.cli_experiments import register as register_experiments
 from fraudsim.cli_plots import register as register_plots
+from fraudsim.engine import StaleEngineError
 from fraudsim.scenario.loading import ScenarioError, load_scenario
 from fraudsim.scenario.schema import Scenario
 
@@ -180,6 +183,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader has gone (``fraudsim schema | head``): stop quietly, as
+        # Unix tools do, and keep Python from complaining at exit too.
+        with contextlib.suppress(OSError, ValueError):  # stdout without a descriptor
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except StaleEngineError as err:
+        # FRAUDSIM_ENGINE=compiled with an engine older than its sources.
+        print(f"fraudsim {words[0]}: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except OSError as err:
         # A folder that cannot be written, a full disk: said in one line.
         # What was complete is kept (every folder is written atomically).

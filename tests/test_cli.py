@@ -109,6 +109,38 @@ def test_run_refuses_bad_numbers_and_says_what_it_cannot_write(
     assert list(tmp_path.iterdir()) == []  # nothing half-written left behind
 
 
+def test_a_gone_reader_and_a_stale_engine_end_in_one_line_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fraudsim import cli
+    from fraudsim.engine import StaleEngineError
+
+    def stale(args: object) -> int:
+        raise StaleEngineError("compiled engine is stale: fraudsim.model.lots changed")
+
+    monkeypatch.setitem(cli.COMMANDS, "schema", stale)
+    assert main(["schema"]) == 1
+    assert capsys.readouterr().err == (
+        "fraudsim schema: compiled engine is stale: fraudsim.model.lots changed\n"
+    )
+
+    def gone(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setitem(cli.COMMANDS, "schema", gone)
+    assert main(["schema"]) == 1
+    assert capsys.readouterr().err == ""  # quiet, as `| head` expects
+
+
+def test_schema_piped_into_a_reader_that_stops_early_is_quiet() -> None:
+    code = "import sys; from fraudsim import cli; sys.exit(cli.main(['schema']))"
+    shell = f"{sys.executable} -c \"{code}\" | head -c 1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True,
+                          text=True, check=False)
+    assert done.stdout == "{"
+    assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
+
+
 def test_seed_option_and_overrides_are_recorded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
