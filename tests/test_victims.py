@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fraudsim.model.cases import Case
-from fraudsim.model.victims import _pay_times, build_cases
+from fraudsim.model.victims import _pay_times, _payments_in, build_cases
 from fraudsim.rng import Streams
 from fraudsim.scenario import Scenario
 from fraudsim.scenario.loading import validate_scenario
@@ -276,3 +276,14 @@ def test_one_types_hook_probability_leaves_the_other_types_victims_alone() -> No
 
     assert of(bolder, investment) == of(base, investment) != {}
     assert len(of(bolder, 0)) > len(of(base, 0))
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=20), st.randoms(use_true_random=False))
+def test_payments_follow_their_victims_into_the_new_order(counts: list[int], rnd: Any) -> None:
+    # Payments labelled by their victim and place: reordered, each victim's
+    # run moves whole, in her new place.
+    order = list(range(len(counts)))
+    rnd.shuffle(order)
+    labels = [(v, k) for v, n in enumerate(counts) for k in range(n)]
+    moved = _payments_in(np.asarray(order), np.asarray(counts))
+    assert [labels[j] for j in moved] == [(v, k) for v in order for k in range(counts[v])]

@@ -135,6 +135,19 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
     risk_hold = coin("risk_hold", holds.risk_flag_prob)
     hold_delay = draw("risk_hold_delay", holds.risk_flag_min)
 
+    # Drawn in draw order, built in time order: cases are made, and their
+    # plans laid out, in the order they will be active, so that the cases
+    # a run handles together lie together in memory.
+    order = np.argsort(contact, kind="stable")
+    pays = _payments_in(order, counts)
+    amounts, gaps = amounts[pays], gaps[pays]
+    contact, grooming, counts, realise, lag = (
+        a[order] for a in (contact, grooming, counts, realise, lag)
+    )
+    self_stop, reports, region, flagged, lead, risk_hold, hold_delay = (
+        a[order] for a in (self_stop, reports, region, flagged, lead, risk_hold, hold_delay)
+    )
+
     scam_idx = list(scenario.scam_types).index(name)
     cases: list[Case] = []
     bounds = np.concatenate(([0], np.cumsum(counts)))
@@ -185,6 +198,19 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
             case.risk_hold_min = first_at[i] + hold_in[i]
         cases.append(case)
     return cases
+
+
+def _payments_in(order: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Return where each payment goes when the victims are put in ``order``.
+
+    Victim i's payments are the ``counts[i]`` entries from
+    ``counts[:i].sum()`` on, laid end to end; the result lists the entries
+    of victim ``order[0]``, then of ``order[1]``, and so on.
+    """
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    lens = counts[order]
+    new_starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    return np.repeat(starts[order] - new_starts, lens) + np.arange(int(lens.sum()))
 
 
 def _pay_times(
