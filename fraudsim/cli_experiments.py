@@ -73,16 +73,23 @@ def register(subparsers: Any) -> dict[str, Handler]:
 
 
 def _check_cap(name: str, args: argparse.Namespace) -> int | None:
-    """Refuse --max-replications without --precision; return the exit code, or None if fine.
+    """Refuse the precision rule's options without --precision; return the exit code, or None.
 
-    The cap only bounds the precision rule; a fixed run uses --replications.
-    Ignoring it silently let ``--max-replications 5 --replications 10`` run 10.
+    The cap only bounds the precision rule, and --precision-on only says
+    which measures it watches; a fixed run uses --replications. Ignored
+    silently, ``--max-replications 5 --replications 10`` ran 10.
     """
-    if args.max_replications is None or args.precision is not None:
+    if args.precision is not None:
         return None
-    print(f"fraudsim {name}: error: argument --max-replications: only with --precision "
-          "(it caps the precision rule; a fixed count is --replications N)", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    if args.max_replications is not None:
+        print(f"fraudsim {name}: error: argument --max-replications: only with --precision "
+              "(it caps the precision rule; a fixed count is --replications N)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.precision_on is not None:
+        print(f"fraudsim {name}: error: argument --precision-on: only with --precision "
+              "(it names the measures the precision rule watches)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return None
 
 
 def _options(args: argparse.Namespace, out: Path) -> dict[str, Any]:

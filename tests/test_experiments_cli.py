@@ -121,6 +121,18 @@ def test_a_cap_without_the_precision_rule_is_refused(
                    "N)\n")
 
 
+def test_the_measures_of_the_precision_rule_without_the_rule_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "exp"
+    code, text, err = run(["compare", str(XIAMEN), *SETS, "--replications", "2",
+                           "--precision-on", "saved_fen", "--workers", "1", "--out", str(out),
+                           "--quiet"], capsys)
+    assert code == 2 and text == "" and not out.exists()
+    assert err == ("fraudsim compare: error: argument --precision-on: only with --precision "
+                   "(it names the measures the precision rule watches)\n")
+
+
 def test_sweep_prints_and_writes_the_curve(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sweep"
