@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from fraudsim import simulate
-from fraudsim.model.world import run_world
+from fraudsim.model.world import RawRun, run_world
 from fraudsim.scenario import Scenario
 from fraudsim.scenario.loading import validate_scenario
 from tests.conftest import busy, xiamen
@@ -31,6 +31,20 @@ def row(scenario: Scenario) -> dict[str, Any]:
 
 
 THREE = {"installments_fen": [1000, 2000, 3000], "gap_min": 10.0}
+
+
+def held_after_15_minutes(overrides: Sequence[str]) -> RawRun:
+    """The busy city, no replay and no reports, every victim's account held 15 min in."""
+    raw = busy(
+        [
+            "response.holds.risk_flag_prob=1",
+            "response.holds.risk_flag_min=15",
+            "scam_types.customer_service.report_prob=0",
+            *overrides,
+        ]
+    ).model_dump(by_alias=True)
+    raw["scripted_cases"] = []
+    return run_world(validate_scenario(raw))
 
 
 def test_realising_at_once_stops_every_payment_after_the_first() -> None:
@@ -78,17 +92,12 @@ def test_a_hold_is_credited_only_with_what_she_would_have_paid_on() -> None:
     # Every victim stops on her own at realising and gets a hold 15 minutes
     # after her first payment: a hold before she realises saves the rest,
     # one after it finds she had already stopped.
-    raw = busy(
+    run = held_after_15_minutes(
         [
-            "response.holds.risk_flag_prob=1",
-            "response.holds.risk_flag_min=15",
             "scam_types.customer_service.self_stop_prob=1",
-            "scam_types.customer_service.report_prob=0",
             'scam_types.customer_service.realisation_min={kind="exponential",mean=15}',
         ]
-    ).model_dump(by_alias=True)
-    raw["scripted_cases"] = []
-    run = run_world(validate_scenario(raw))
+    )
     by: dict[str, int] = {"hold": 0, "self": 0}
     for c in run.cases:
         if c.halted_by == "":
@@ -121,16 +130,7 @@ def test_the_report_comes_the_lag_after_realising() -> None:
 
 
 def test_a_risk_hold_stops_the_payments_due_after_it() -> None:
-    raw = busy(
-        [
-            "response.holds.risk_flag_prob=1",
-            "response.holds.risk_flag_min=15",
-            "scam_types.customer_service.self_stop_prob=0",
-            "scam_types.customer_service.report_prob=0",
-        ]
-    ).model_dump(by_alias=True)
-    raw["scripted_cases"] = []
-    run = run_world(validate_scenario(raw))
+    run = held_after_15_minutes(["scam_types.customer_service.self_stop_prob=0"])
     held = 0
     for c in run.cases:
         hold = c.first_pay_min + 15.0
