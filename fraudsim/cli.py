@@ -189,13 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):  # stdout without a descriptor
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except StaleEngineError as err:
-        # FRAUDSIM_ENGINE=compiled with an engine older than its sources.
-        print(f"fraudsim {words[0]}: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    except OSError as err:
-        # A folder that cannot be written, a full disk: said in one line.
-        # What was complete is kept (every folder is written atomically).
+    except (StaleEngineError, OSError) as err:
+        # A folder that cannot be written, a full disk (what was complete is
+        # kept: every folder is written atomically), or FRAUDSIM_ENGINE=compiled
+        # with an engine older than its sources: said in one line.
         print(f"fraudsim {words[0]}: {err}", file=sys.stderr)
         return EXIT_FAILED
 

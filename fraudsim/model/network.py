@@ -165,8 +165,6 @@ class Network(Dispatcher):
         if status == FROZEN:
             self._freeze_lot(case_id, fen, account.frozen_by, account, count_account=False)
             return
-        if account.risk_in >= 0.0:
-            self._start_risk_timer(account)
         account.add(case_id, fen)
         self._credited(account, status, fen)
 
@@ -181,21 +179,21 @@ class Network(Dispatcher):
         if status == FROZEN:
             self._freeze_lots(lots, account.frozen_by, account, count_account=False)
             return
-        if account.risk_in >= 0.0:
-            self._start_risk_timer(account)
         account.add_lots(lots)
         total = 0
         for fen in lots.values():  # a loop, not sum(): no call through the builtins
             total += fen
         self._credited(account, status, total)
 
-    def _start_risk_timer(self, account: Account) -> None:
-        """The first credit of an account its bank will catch: it is frozen ``risk_in`` later."""
-        self.clock.after(account.risk_in, self._risk_freeze_handler, account)
-        account.risk_in = -1.0
-
     def _credited(self, account: Account, status: int, fen: int) -> None:
-        """After ``fen`` arrived: apply the withdrawal-delay rule and plan the sweep."""
+        """After ``fen`` arrived: start the bank's timer, the withdrawal delay, the sweep.
+
+        The bank's own freeze is timed from the account's first credit
+        (``risk_in``, drawn when it opened; -1.0 once started or never).
+        """
+        if account.risk_in >= 0.0:
+            self.clock.after(account.risk_in, self._risk_freeze_handler, account)
+            account.risk_in = -1.0
         if account.layer == self._hold_layer and fen >= self._hold_from_fen:
             account.hold_until = max(account.hold_until, self.clock.now + self._hold_min)
         if status == ACTIVE and not account.sweep_due:

@@ -82,6 +82,7 @@ def draw_contacts(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, 
     times: list[np.ndarray] = []
     for k, name in enumerate(names):
         reached_by = by_type[:, k]
+        n_type = int(reached_by.sum())
         would = streams.generator(f"contacts.hooks.{name}").binomial(reached_by, types[k].hook_prob)
         hour_of = np.repeat(hours, would)
         offset = streams.generator(f"contacts.times.{name}").random(len(hour_of)) * widths[hour_of]
@@ -90,11 +91,11 @@ def draw_contacts(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, 
         kept = kept[np.argsort(-u[kept], kind="stable")]  # highest draw first
         times.append((hour_of[kept] + offset[kept]) * 60.0)
         # The contacts that would not have hooked anyone are only counted.
-        others = int(reached_by.sum()) - len(hour_of)
+        others = n_type - len(hour_of)
         blocked = streams.generator(f"contacts.blocked.{name}").binomial(others, blocked_share)
         blocked += len(hour_of) - len(kept)
         counts.intercepted += int(blocked)
-        counts.reached[name] = int(reached_by.sum()) - int(blocked)
+        counts.reached[name] = n_type - int(blocked)
         counts.hooked[name] = len(kept)
     return counts, times
 
