@@ -28,6 +28,7 @@ from fraudsim.model.cases import (
     TIME_FIELDS,
     Case,
     case_rows,
+    payment_rows,
 )
 from fraudsim.model.world import RawRun
 
@@ -52,6 +53,8 @@ _ATTRIBUTES = (
     "last_payment_min",
     "installments_planned",
     "installments_paid",
+    "payment_min",
+    "payment_fen",
     "realise_min",
     "reported",
     "report_min",
@@ -145,7 +148,10 @@ def _check_identity(ids: IntArray, exposed: IntArray, parts: IntArray) -> None:
 
 
 def cases_table(run: RawRun, *, release: bool = False) -> pa.Table:
-    """Return one row per case: ids, key times (minutes; NaN if it never happened), amounts.
+    """Return one row per case: ids, key times (minutes; NaN if never), payments, amounts.
+
+    Each payment she made is listed in two list columns (``payment_min``,
+    ``payment_fen``; see :func:`payment_columns`).
 
     Built from two buffers of rows (see :func:`record_columns`), one record
     batch per :data:`CHUNK_CASES` cases.
@@ -185,16 +191,39 @@ def _batch(run: RawRun, cases: list[Case]) -> pa.RecordBatch:
         "region": _names(list(run.scenario.regions), values["region"]),
         "scam_type": _names(list(run.scenario.scam_types), values["scam"]),
     }
+    made = {"halted_by": pa.array([c.halted_by for c in cases], pa.string()),
+            **payment_columns(cases, values["installments_paid"])}
     for name in _ATTRIBUTES:
-        if name == "halted_by":
-            columns[name] = pa.array([c.halted_by for c in cases], pa.string())
-        else:
-            columns[name] = pa.array(values[name])
+        columns[name] = made[name] if name in made else pa.array(values[name])
     for name, fen in money_columns(run, values).items():
         columns[name] = pa.array(fen)
     for name in _COUNTS:
         columns[name] = pa.array(values[name])
     return pa.record_batch(columns)
+
+
+def payment_columns(cases: list[Case], paid: IntArray) -> dict[str, pa.Array]:
+    """Return each case's paid installments as two list columns: times and fen, in order.
+
+    Args:
+        cases: The cases, in table order.
+        paid: The installments each case paid (``installments_paid``).
+    """
+    offsets = np.zeros(len(paid) + 1, dtype=np.int64)
+    np.cumsum(paid, out=offsets[1:])
+    times, fen = payment_rows(cases, int(offsets[-1]))
+    # Large lists (64-bit offsets): a chunk cannot overflow them, and every
+    # chunk of the table must have the same type.
+    at = pa.array(offsets)
+    return {
+        "payment_min": pa.LargeListArray.from_arrays(at, pa.array(_flat(times, np.float64))),
+        "payment_fen": pa.LargeListArray.from_arrays(at, pa.array(_flat(fen, np.int64))),
+    }
+
+
+def _flat(buffer: vec[float] | vec[i64], dtype: type) -> NDArray[Any]:
+    """Return a vec of machine numbers as a numpy array (a copy: the vec may be freed)."""
+    return np.frombuffer(memoryview(buffer), dtype=dtype).copy()
 
 
 def _names(names: list[str], index: NDArray[Any]) -> pa.Array:

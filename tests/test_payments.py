@@ -194,6 +194,9 @@ def test_a_report_recalls_only_credits_still_delayed() -> None:
     assert r["installments_paid"] == 2
     assert r["prevented_by_recall_fen"] == 2000
     assert r["paid_fen"] == 1000
+    # She did make the recalled payment: it is listed among hers, ten minutes after the first.
+    assert r["payment_fen"] == [1000, 2000]
+    assert r["payment_min"] == [FIRST, FIRST + 10.0]
     assert r["exposed_fen"] == 3000
 
 

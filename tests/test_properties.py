@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pyarrow as pa
@@ -75,6 +76,13 @@ def test_money_is_conserved_exactly_for_every_case(scenario: Scenario) -> None:
     assert np.array_equal(col(t, "saved_fen"), col(t, "prevented_fen") + col(t, "frozen_fen"))
     channels = sum(m.value for m in result.summary if m.metric.startswith("cashed_out_via_"))
     assert channels == col(t, "cashed_out_fen").sum()
+    # Her installments, listed one by one, are what she paid: what reached a
+    # mule plus the delayed credits recalled before they did.
+    listed = t.select(["payment_fen", "payment_min", "installments_paid"]).to_pylist()
+    recalled = col(t, "prevented_by_recall_fen")
+    for row, paid, back in zip(listed, col(t, "paid_fen"), recalled, strict=True):
+        assert len(row["payment_fen"]) == len(row["payment_min"]) == row["installments_paid"]
+        assert sum(row["payment_fen"]) == paid + back
 
 
 @PROPERTY_SETTINGS
@@ -84,6 +92,12 @@ def test_time_order_of_each_case(scenario: Scenario) -> None:
     contact, first = col(t, "contact_min"), col(t, "first_payment_min")
     report, call = col(t, "report_min"), col(t, "call_start_min")
     case_start, first_stop = col(t, "case_start_min"), col(t, "first_stop_min")
+    times = t.column("payment_min").to_pylist()
+    assert all(a <= b for pays in times for a, b in itertools.pairwise(pays))
+    assert [p[0] if p else None for p in times] == [None if np.isnan(f) else f for f in first]
+    assert [p[-1] if p else None for p in times] == [
+        None if np.isnan(f) else f for f in col(t, "last_payment_min")
+    ]
     with np.errstate(invalid="ignore"):
         assert not (first < contact).any()
         assert not (call < report).any()

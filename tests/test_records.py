@@ -55,10 +55,28 @@ def test_a_run_without_cases_released_still_has_every_column() -> None:
 def test_money_columns_are_integer_fen_and_times_are_minutes() -> None:
     table = cases_table(run_world(busy()))
     for field in table.schema:
+        # One number per case, or a list of them (each installment she paid).
+        kind = field.type.value_type if pa.types.is_large_list(field.type) else field.type
         if field.name.endswith("_fen"):
-            assert field.type == pa.int64(), field.name
+            assert kind == pa.int64(), field.name
         if field.name.endswith("_min"):
-            assert field.type == pa.float64(), field.name
+            assert kind == pa.float64(), field.name
+    assert [table.schema.field(n).type for n in ("payment_min", "payment_fen")] == [
+        pa.large_list(pa.float64()), pa.large_list(pa.int64())
+    ]
+
+
+def test_each_paid_installment_is_listed_with_its_planned_time_and_amount() -> None:
+    run = run_world(busy())
+    cases = list(run.cases)
+    rows = cases_table(run).select(["payment_min", "payment_fen"]).to_pylist()
+    partly = 0
+    for case, row in zip(cases, rows, strict=True):
+        made = len(case.l1_accounts)  # one first-layer account per installment made
+        partly += 0 < made < case.n_pay
+        assert row["payment_min"] == case.pay_times[:made]
+        assert row["payment_fen"] == case.installments[:made]
+    assert partly  # some victims were stopped part-way, so the lists are cut, not whole plans
 
 
 def test_a_fen_going_missing_is_caught() -> None:

@@ -339,6 +339,30 @@ def case_rows(cases: list[Case]) -> tuple[vec[float], vec[i64]]:
     return times, numbers
 
 
+def payment_rows(cases: list[Case], total: i64) -> tuple[vec[float], vec[i64]]:
+    """Return the time and amount of every installment the cases paid, laid end to end.
+
+    A victim pays her planned installments in order, each at its planned
+    time, so the ones she paid are the first ``installments_paid`` of her
+    plan (one first-layer account each). Recalled delayed credits are
+    among them: she did pay them.
+
+    Args:
+        cases: The cases, in table order.
+        total: The installments they paid, added up (the buffers' length).
+    """
+    times = vec[float](np.zeros(total))
+    fen = vec[i64](np.zeros(total, dtype=np.int64))
+    at: i64 = 0
+    for case in cases:
+        lo: i64 = case.plan_lo
+        for i in range(len(case.l1_accounts)):
+            times[at] = case.plan_min[lo + i]
+            fen[at] = case.plan_fen[lo + i]
+            at += 1
+    return times, fen
+
+
 def put_times(out: vec[float], at: i64, case: Case) -> None:
     """Write the case's times into ``out`` from ``at``, one per name of :data:`TIME_FIELDS`."""
     out[at] = case.contact_min
