@@ -27,6 +27,7 @@ from fraudsim.cli_calibration import register as register_calibration
 from fraudsim.cli_experiments import register as register_experiments
 from fraudsim.cli_plots import register as register_plots
 from fraudsim.engine import StaleEngineError
+from fraudsim.scenario.distributions import MoneyRangeError
 from fraudsim.scenario.loading import ScenarioError, load_scenario
 from fraudsim.scenario.schema import Scenario
 
@@ -179,6 +180,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as err:
         print(f"{err.source}: {len(err.problems)} problem(s):", file=sys.stderr)
         print(err.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MoneyRangeError as err:
+        # Valid input whose draws were too large for exact money (a rare
+        # draw from a heavy tail): the scenario's to change, in one line.
+        print(f"fraudsim {words[0]}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; no results were written", file=sys.stderr)

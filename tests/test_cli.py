@@ -132,6 +132,23 @@ def test_a_gone_reader_and_a_stale_engine_end_in_one_line_not_a_traceback(
     assert capsys.readouterr().err == ""  # quiet, as `| head` expects
 
 
+def test_draws_too_large_for_exact_money_end_in_one_line_as_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fraudsim.scenario.distributions import MoneyRangeError
+
+    def heavy_tail(*args: object, **kwargs: object) -> None:
+        raise MoneyRangeError("customer_service's installment_fen: the draws add up to 5e+18 fen")
+
+    monkeypatch.setattr("fraudsim.api.simulate", heavy_tail)
+    out = tmp_path / "r"
+    code, _, err = run_cli(["run", str(XIAMEN), "--out", str(out), "--quiet"], capsys)
+    assert (code, err) == (
+        2, "fraudsim run: customer_service's installment_fen: the draws add up to 5e+18 fen\n"
+    )
+    assert not out.exists()
+
+
 def test_schema_piped_into_a_reader_that_stops_early_is_quiet() -> None:
     code = "import sys; from fraudsim import cli; sys.exit(cli.main(['schema']))"
     shell = f"{sys.executable} -c \"{code}\" | head -c 1"

@@ -420,3 +420,13 @@ def test_mixture_mean_is_weighted_mean(weights: list[int], values: list[float]) 
     assert isinstance(d, Mixture)
     expected = sum(w / total * v for w, v in zip(weights, values, strict=False))
     assert d.mean() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_amounts_are_whole_fen_and_refused_beyond_exact_money() -> None:
+    from fraudsim.scenario.distributions import MONEY_CEILING, MoneyRangeError, as_fen
+
+    fen = as_fen(np.array([0.2, 1.5, 2.5, float(2**61)]))
+    assert fen.dtype == np.int64
+    assert fen.tolist() == [1, 2, 2, 2**61]  # at least a fen; halves to even; exact
+    with pytest.raises(MoneyRangeError, match="lognormal's tail: the draws add up to"):
+        as_fen(np.array([MONEY_CEILING * 0.6, MONEY_CEILING * 0.6]), "lognormal's tail")

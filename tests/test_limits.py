@@ -14,9 +14,10 @@ from fraudsim.scenario.limits import (
     MAX_MEAN_INSTALLMENT_FEN,
     MAX_RESOURCE_BINS,
     expected_cases,
+    expected_exposure,
     limit_problems,
 )
-from tests.conftest import SCENARIOS, XIAMEN, busy
+from tests.conftest import BUSY, SCENARIOS, XIAMEN, busy
 
 
 def problems(overrides: list[str], path: Path = XIAMEN) -> dict[str, str]:
@@ -79,3 +80,15 @@ def test_a_value_beyond_a_limit_is_named_once(override: str, key: str, fragment:
 def test_a_policy_beyond_a_limit_is_named_under_the_policy() -> None:
     found = problems(['policies.huge={"contacts.rate_per_hour"=1e7}'])
     assert list(found) == ["policies.huge.contacts.rate_per_hour"]
+
+
+def test_victims_expected_to_pay_more_than_exact_money_holds_are_refused() -> None:
+    # Each value is within its own limit; together they are not.
+    heavy = ["scam_types.customer_service.installment_fen=1e12",
+             "scam_types.customer_service.installments=10000"]
+    scenario = busy(["time.horizon_days=0.01", *heavy])
+    # 40 contacts an hour, one in twenty hooked, 10,000 payments of 10^12 fen.
+    assert expected_exposure(scenario) == pytest.approx(40 * 0.24 * 0.05 * 1e4 * 1e12)
+    found = problems([*BUSY, *heavy])
+    assert list(found) == ["contacts.rate_per_hour"]
+    assert "victims expected to pay about" in found["contacts.rate_per_hour"]

@@ -287,3 +287,21 @@ def test_payments_follow_their_victims_into_the_new_order(counts: list[int], rnd
     labels = [(v, k) for v, n in enumerate(counts) for k in range(n)]
     moved = _payments_in(np.asarray(order), np.asarray(counts))
     assert [labels[j] for j in moved] == [(v, k) for v in order for k in range(counts[v])]
+
+
+def test_payments_adding_up_beyond_exact_money_are_refused_across_types() -> None:
+    from fraudsim.scenario.distributions import MONEY_CEILING, MoneyRangeError
+
+    raw = two_types().model_dump(by_alias=True)
+    # Each part on its own is below the ceiling; the scripted case and the
+    # drawn victims together are not. Built past the scenario limits, which
+    # would refuse such amounts on loading.
+    raw["scripted_cases"][0]["installments_fen"] = [4 * 10**18]
+    for scam in raw["scam_types"].values():
+        scam.update(installment_fen={"kind": "constant", "value": 1e17}, installments=1)
+    streams = Streams(seed=1)
+    counts, _ = build_cases(Scenario.model_validate({**raw, "scripted_cases": []}), streams)
+    drawn = sum(counts.hooked.values())
+    assert 4 * 10**18 + drawn * 10**17 >= MONEY_CEILING > drawn * 10**17  # the case's set-up
+    with pytest.raises(MoneyRangeError, match="the replication's payments add up to"):
+        build_cases(Scenario.model_validate(raw), Streams(seed=1))

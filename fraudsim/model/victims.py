@@ -24,7 +24,13 @@ from mypy_extensions import i64
 
 from fraudsim.model.cases import Case
 from fraudsim.rng import Streams
-from fraudsim.scenario.distributions import Distribution, as_count, as_fen
+from fraudsim.scenario.distributions import (
+    MONEY_CEILING,
+    Distribution,
+    MoneyRangeError,
+    as_count,
+    as_fen,
+)
 from fraudsim.scenario.schema import Scenario, ScriptedCase
 from fraudsim.scenario.staffing import HOURS_PER_WEEK
 
@@ -121,7 +127,7 @@ def _draw_type(scenario: Scenario, name: str, contact: np.ndarray, streams: Stre
     grooming = draw("grooming", scam.grooming_min)
     counts = as_count(draw("installments", scam.installments))
     total = int(counts.sum())
-    amounts = as_fen(draw("amount", scam.installment_fen, total))
+    amounts = as_fen(draw("amount", scam.installment_fen, total), f"{name}'s installment_fen")
     gaps = draw("gap", scam.installment_gap_min, total)
     realise = draw("realisation", scam.realisation_min)
     lag = draw("report_lag", scenario.victims.report_lag_min)
@@ -258,17 +264,34 @@ def _scripted(scenario: Scenario, spec: ScriptedCase) -> Case:
     return case
 
 
+def _plan_total(plan_fen: vec[i64]) -> float:
+    """Return the fen of a shared plan, added up as a float (which cannot wrap round)."""
+    return float(np.frombuffer(memoryview(plan_fen), dtype=np.int64).sum(dtype=np.float64))
+
+
 def build_cases(scenario: Scenario, streams: Streams) -> tuple[ContactCounts, list[Case]]:
     """Draw all contacts and hooked victims of one replication.
 
     Returns:
         The contact counts and the cases, ordered by contact time, with ids
         0, 1, ... in that order (scripted cases first among equal times).
+
+    Raises:
+        MoneyRangeError: If the payments drawn add up beyond exact money.
     """
     counts, times = draw_contacts(scenario, streams)
     cases = [_scripted(scenario, spec) for spec in scenario.scripted_cases]
+    money = float(sum(c.exposed_fen for c in cases))
     for name, contact in zip(scenario.scam_types, times, strict=True):
-        cases.extend(_draw_type(scenario, name, contact, streams))
+        typed = _draw_type(scenario, name, contact, streams)
+        if typed:  # the type's cases share one plan (see Case)
+            money += _plan_total(typed[0].plan_fen)
+        cases.extend(typed)
+    if not money < MONEY_CEILING:
+        raise MoneyRangeError(
+            f"the replication's payments add up to {money:.3g} fen, beyond the "
+            f"{MONEY_CEILING:.3g} fen exact money can hold (lower the amounts or the contacts)"
+        )
     cases.sort(key=lambda c: c.contact_min)
     for i, case in enumerate(cases):
         case.id = i

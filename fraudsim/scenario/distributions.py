@@ -15,7 +15,7 @@ offers ``sample(rng, n)`` (vectorised draws from a numpy Generator) and
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -318,6 +318,35 @@ def as_count(values: FloatArray) -> NDArray[np.int64]:
     return np.maximum(1, np.rint(values)).astype(np.int64)
 
 
-def as_fen(values: FloatArray) -> NDArray[np.int64]:
-    """Turn amount draws into whole fen, at least 1 fen."""
-    return np.maximum(1, np.rint(values)).astype(np.int64)
+MONEY_CEILING: Final = 2**62
+"""Fen a run's draws may add up to: half the 64-bit range, so that no sum
+of exact money (a case's, a type's, a replication's) can wrap round."""
+
+
+class MoneyRangeError(ValueError):
+    """Drawn amounts too large for exact money: the amount distribution's tail is too heavy.
+
+    The scenario limits (:mod:`fraudsim.scenario.limits`) bound the mean
+    payment; a tail heavy enough can still, rarely, draw beyond what 64-bit
+    fen hold. The run stops before it starts rather than wrap round.
+    """
+
+
+def as_fen(values: FloatArray, what: str = "an amount") -> NDArray[np.int64]:
+    """Turn amount draws into whole fen, at least 1 fen.
+
+    Args:
+        values: The draws, in fen.
+        what: The draws' name (their distribution's key path), for the error.
+
+    Raises:
+        MoneyRangeError: If the draws add up to :data:`MONEY_CEILING` fen or more.
+    """
+    fen = np.maximum(1.0, np.rint(values))
+    total = float(fen.sum())  # a float: it cannot wrap, and it exceeds any draw in it
+    if not total < MONEY_CEILING:
+        raise MoneyRangeError(
+            f"{what}: the draws add up to {total:.3g} fen, beyond the {MONEY_CEILING:.3g} fen "
+            "exact money can hold; the distribution's tail is too heavy (lower its spread)"
+        )
+    return fen.astype(np.int64)

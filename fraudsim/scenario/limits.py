@@ -30,6 +30,10 @@ MAX_MEAN_INSTALLMENTS: Final = 10_000.0
 """Mean number of payments of a victim."""
 MAX_SCRIPTED_FEN: Final = 10**15
 """The most all payments of a scripted case may add up to."""
+MAX_EXPECTED_EXPOSURE_FEN: Final = 10**17
+"""Money a replication's victims may be expected to pay, in all: a
+thousand trillion yuan, 46 times below what 64-bit fen hold (a run's draws
+beyond that are refused as they are made, see ``distributions.as_fen``)."""
 
 
 def expected_cases(scenario: Scenario) -> float:
@@ -44,6 +48,24 @@ def expected_cases(scenario: Scenario) -> float:
     contacts = scenario.contacts
     hours = scenario.time.horizon_days * 24.0
     return contacts.rate_per_hour * hours * (1.0 - contacts.interception_share) * hook
+
+
+def expected_exposure(scenario: Scenario) -> float:
+    """Return the mean fen a replication's random victims would pay, in all.
+
+    Each type's victims (as in :func:`expected_cases`) times its mean
+    number of payments and its mean payment.
+    """
+    types = list(scenario.scam_types.values())
+    share = sum(t.share for t in types)
+    if not share:
+        return 0.0
+    per_contact = sum(
+        t.share * t.hook_prob * t.installments.mean() * t.installment_fen.mean() for t in types
+    ) / share
+    contacts = scenario.contacts
+    hours = scenario.time.horizon_days * 24.0
+    return contacts.rate_per_hour * hours * (1.0 - contacts.interception_share) * per_contact
 
 
 def limit_problems(scenario: Scenario) -> list[tuple[str, str]]:
@@ -93,6 +115,12 @@ def _amount_problems(scenario: Scenario) -> list[str]:
                 f"scam_types.{name}.installments: mean at most {MAX_MEAN_INSTALLMENTS:g} "
                 f"(got {scam.installments.mean():.4g})"
             )
+    if not problems and not expected_exposure(scenario) <= MAX_EXPECTED_EXPOSURE_FEN:
+        problems.append(
+            f"contacts.rate_per_hour: victims expected to pay about "
+            f"{expected_exposure(scenario):.3g} fen in a replication; at most "
+            f"{MAX_EXPECTED_EXPOSURE_FEN:.0e} fen (exact money must add up in 64 bits)"
+        )
     for i, case in enumerate(scenario.scripted_cases):
         if sum(case.installments_fen) > MAX_SCRIPTED_FEN:
             problems.append(
