@@ -202,6 +202,13 @@ def _batch(run: RawRun, cases: list[Case]) -> pa.RecordBatch:
     return pa.record_batch(columns)
 
 
+# Large lists (64-bit offsets): no chunk can overflow them, and every chunk
+# of a table has the same type. Their items are named "element", as Parquet
+# names them, so that a table read back from cases.parquet is the table written.
+PAYMENT_MIN_TYPE: Final = pa.large_list(pa.field("element", pa.float64()))
+PAYMENT_FEN_TYPE: Final = pa.large_list(pa.field("element", pa.int64()))
+
+
 def payment_columns(cases: list[Case], paid: IntArray) -> dict[str, pa.Array]:
     """Return each case's paid installments as two list columns: times and fen, in order.
 
@@ -212,12 +219,14 @@ def payment_columns(cases: list[Case], paid: IntArray) -> dict[str, pa.Array]:
     offsets = np.zeros(len(paid) + 1, dtype=np.int64)
     np.cumsum(paid, out=offsets[1:])
     times, fen = payment_rows(cases, int(offsets[-1]))
-    # Large lists (64-bit offsets): a chunk cannot overflow them, and every
-    # chunk of the table must have the same type.
     at = pa.array(offsets)
     return {
-        "payment_min": pa.LargeListArray.from_arrays(at, pa.array(_flat(times, np.float64))),
-        "payment_fen": pa.LargeListArray.from_arrays(at, pa.array(_flat(fen, np.int64))),
+        "payment_min": pa.LargeListArray.from_arrays(
+            at, pa.array(_flat(times, np.float64)), type=PAYMENT_MIN_TYPE
+        ),
+        "payment_fen": pa.LargeListArray.from_arrays(
+            at, pa.array(_flat(fen, np.int64)), type=PAYMENT_FEN_TYPE
+        ),
     }
 
 

@@ -28,6 +28,10 @@ def same(a: pa.Table, b: pa.Table) -> bool:
     if a.schema != b.schema or a.num_rows != b.num_rows:
         return False
     for name in a.column_names:
+        if pa.types.is_large_list(a.schema.field(name).type):  # each payment: never NaN
+            if a.column(name).to_pylist() != b.column(name).to_pylist():
+                return False
+            continue
         x = a.column(name).to_numpy(zero_copy_only=False)
         y = b.column(name).to_numpy(zero_copy_only=False)
         nan_ok = x.dtype.kind == "f"
