@@ -84,13 +84,19 @@ def timeline_text(result: SimulationResult, case_id: int) -> str:
     return "\n".join(lines)
 
 
-def _account_status(result: SimulationResult, account: str) -> str:
-    """Describe an account's state at the end, e.g. ``account frozen, holds ¥1.00``."""
+def _account_note(result: SimulationResult, account: str, frozen: int, cashed: int) -> str:
+    """Say what became of the traced case's money in an account, e.g. ``¥1.00 frozen``.
+
+    Only this case's money is described: an account frozen later for other
+    cases' money, after this case's had left it, is no part of its story.
+    """
+    parts = [f"{yuan(frozen)} frozen"] if frozen else []
     state = result.tree_status.get(account)
-    if state is None:
-        return ""
-    held = f", still holds {yuan(state.held_fen)}" if state.held_fen else ""
-    return f"account {state.status} at the end{held}"
+    if state is not None and state.held_fen:
+        parts.append(f"account {state.status} at the end, still holds {yuan(state.held_fen)}")
+    if cashed:
+        parts.append(f"cashed out {yuan(cashed)}")
+    return ", ".join(parts) or "passed on"
 
 
 def tree_text(result: SimulationResult) -> str:
@@ -99,9 +105,12 @@ def tree_text(result: SimulationResult) -> str:
     for t, src, dst, fen in result.tree:
         children[src].append((t, dst, fen))
     cashed: dict[str, int] = defaultdict(int)
+    frozen: dict[str, int] = defaultdict(int)
     for e in result.trace:
         if e.event == "cash_out":
             cashed[e.account] += e.amount_fen
+        elif e.event == "freeze":
+            frozen[e.account] += e.amount_fen
     lines = ["money tree:", "victim"]
     shown: set[str] = {"victim"}
 
@@ -110,12 +119,11 @@ def tree_text(result: SimulationResult) -> str:
         # transfer into it; money pooled there from a later transfer is not
         # listed again (it moved with the same onward transfers).
         for t, dst, fen in children.get(node, []):
-            status = _account_status(result, dst)
-            out = f", cashed out {yuan(cashed[dst])}" if cashed.get(dst) else ""
+            status = _account_note(result, dst, frozen.get(dst, 0), cashed.get(dst, 0))
             again = dst in shown
             note = "  (onward transfers listed above)" if again and children.get(dst) else ""
             lines.append(
-                f"{'    ' * depth}└─ {dst}  {yuan(fen)} at {clock_time(t)}  [{status}{out}]{note}"
+                f"{'    ' * depth}└─ {dst}  {yuan(fen)} at {clock_time(t)}  [{status}]{note}"
             )
             if not again:
                 shown.add(dst)

@@ -10,7 +10,7 @@ import pytest
 import fraudsim
 from fraudsim.api import SimulationResult
 from fraudsim.report_text import clock_time, summary_text, timeline_text, tree_text, yuan
-from tests.conftest import xiamen
+from tests.conftest import busy, xiamen
 
 DAY = 1440.0
 
@@ -118,7 +118,7 @@ def test_money_tree_of_the_saved_replay(saved: SimulationResult) -> None:
         "money tree:",
         "victim",
         "    └─ L1:xiamen_bank#0  ¥1,500,000.00 at Wed d3 10:20:00  "
-        "[account frozen at the end]",
+        "[¥1,500,000.00 frozen]",
     ]
 
 
@@ -133,6 +133,28 @@ def test_money_tree_of_the_lost_replay_is_indented_by_hop(lost: SimulationResult
         assert line.lstrip().startswith("└─ L3:")
         assert "¥750,000.00 at Wed d3 10:50:00" in line
         assert line.endswith("cashed out ¥750,000.00]")
+
+
+def test_money_tree_speaks_only_of_the_traced_cases_money() -> None:
+    # Busy-town case 0: all of it cashed out; its accounts are frozen later,
+    # for other victims' money, which is no part of this case's tree.
+    result = fraudsim.simulate(busy(), trace_case=0)
+    row = result.cases.slice(0, 1).to_pylist()[0]
+    assert row["frozen_fen"] == 0 and row["cashed_out_fen"] == row["paid_fen"] > 0
+    assert "frozen" in {s.status for s in result.tree_status.values()}  # the trap is there
+    lines = tree_text(result).splitlines()[2:]
+    assert not [line for line in lines if "frozen" in line]
+    notes = [line[line.index("[") :] for line in lines]
+    assert notes[:2] == ["[passed on]", "[passed on]"]
+    assert all(n.startswith("[cashed out ¥") for n in notes[2:]) and len(notes) > 2
+
+
+def test_money_tree_names_money_still_held_where_it_rests() -> None:
+    # The stop holds the money, is never turned into a freeze, and the run
+    # ends (no drain) before it expires.
+    held = xiamen(["time.drain_days=0", "response.stop_payment.freeze_prob=0"])
+    (line,) = tree_text(fraudsim.simulate(held, trace_case=0)).splitlines()[2:]
+    assert line.endswith("[account stopped at the end, still holds ¥1,500,000.00]")
 
 
 def test_money_tree_without_a_traced_case_is_just_the_victim() -> None:
