@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fraudsim.cli_args import EXIT_BAD_INPUT, Handler
+from fraudsim.cli_args import EXIT_BAD_INPUT, Handler, whole_number
 
 FORMATS = ("png", "svg")
 
@@ -30,13 +30,6 @@ def _formats(text: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def _case(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("a case id is a non-negative integer")
-    return value
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
     """Add the ``plot`` and ``report`` sub-commands; return their handlers by name."""
     plot = subparsers.add_parser("plot", help="draw the figures of a results folder (PNG, SVG)")
@@ -46,13 +39,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                       help="file formats, comma-separated (default: png,svg)")
     plot.add_argument("--out", type=Path, help="folder for the figures "
                       "(default: RESULTS_DIR/figures)")
-    plot.add_argument("--case", type=_case, help="case id of the timeline and money tree "
+    plot.add_argument("--case", type=whole_number(0), help="case id of the timeline and money tree "
                       "(default: the Xiamen replay's case 0, else the largest exposure)")
     report = subparsers.add_parser("report", help="write one self-contained HTML report")
     report.add_argument("results", type=Path, metavar="RESULTS_DIR",
                         help="results folder of fraudsim run, compare or sweep")
     report.add_argument("--out", type=Path, help="HTML file (default: RESULTS_DIR/report.html)")
-    report.add_argument("--case", type=_case, help="case id of the timeline and money tree")
+    report.add_argument("--case", type=whole_number(0), help="case id of the timeline and money tree")
     return {"plot": cmd_plot, "report": cmd_report}
 
 

@@ -56,13 +56,17 @@ def fmt(value: Any, unit: str) -> str:
     v = float(value)
     if unit in ("fen", "yuan"):
         y = v / 100 if unit == "fen" else v
-        sign = "\u2212" if y < 0 else ""
-        return f"{sign}¥{abs(y):,.0f}" if abs(y) >= 100 else f"{sign}¥{abs(y):,.2f}"
+        places = 0 if abs(y) >= 100 else 2
+        sign = "\u2212" if round(y, places) < 0 else ""  # no minus on a rounded zero
+        return f"{sign}¥{abs(y):,.{places}f}"
     if unit.startswith("share"):
         return f"{v:.1%}"
     if unit == "minutes":
         return f"{v:,.1f} min"
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.3g}"
+    if v == int(v):
+        return f"{v:,.0f}"
+    # A mean over replications of a count (cases, contacts) is rarely whole.
+    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.3g}"
 
 
 def with_ci(mean: Any, low: Any, high: Any, unit: str) -> str:

@@ -119,5 +119,12 @@ def resolve(scenario: Scenario, facts: Mapping[str, Fact]) -> tuple[list[Goal], 
         allowed = tuple(
             target.tolerance if target.tolerance is not None
             else (target.rel_tolerance or 0.0) * abs(p) for p in published)
+        if 0.0 in allowed:
+            # A share of a published 0 is 0: no miss could ever be measured in it.
+            zero = "a bin's published share is 0" if labels[0] else "the published value is 0"
+            problems.append((f"{where}.rel_tolerance",
+                             f"{zero}, so a relative tolerance allows no miss at all; "
+                             "give an absolute tolerance"))
+            continue
         goals.append(Goal(i, target, fact, published, labels, factor, allowed))
     return goals, problems

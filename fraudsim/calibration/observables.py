@@ -1,7 +1,10 @@
 """What a calibration target measures in one replication, and in which unit.
 
-Most observables are read from a finished run (its case table and headline
-metrics, with the scenario's warm-up cut off exactly as experiments do).
+Most observables are read from a finished run: its case table and headline
+metrics, with the scenario's warm-up cut off exactly as experiments do. The
+few headline metrics no case carries (contacts, intercepted, cash-out by
+channel, 90th-percentile queue waits) and the cash-out channel shares cover
+the whole run, warm-up included.
 One is read from the model's random streams instead: the share of money
 leaving a mule layer within so many minutes is the share of that layer's
 dwell times within the limit, and the dwell times are drawn, in order, from
