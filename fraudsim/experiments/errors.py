@@ -26,3 +26,11 @@ class ReplicationError(Exception):
         self.detail = detail
         self.kept = kept
         super().__init__(f"{what} failed: {error}")
+
+    def __reduce__(self) -> tuple[type[ReplicationError], tuple[str, str, str | None, int]]:
+        """Return how to rebuild the error from all four parts.
+
+        A pickled exception is remade from its ``args``, which hold only the
+        message: without this, a process pool or Dask could not send it back.
+        """
+        return (ReplicationError, (self.what, self.error, self.detail, self.kept))

@@ -229,7 +229,8 @@ class DaskExecutor:
     def describe(self) -> str:
         """Return where the jobs run."""
         workers = len(self._client.scheduler_info().get("workers", {}))
-        return f"Dask cluster at {self._client.scheduler.address} ({workers} workers)"
+        plural = "" if workers == 1 else "s"
+        return f"Dask cluster at {self._client.scheduler.address} ({workers} worker{plural})"
 
     def run(self, jobs: Sequence[Job], on_result: OnResult) -> None:
         """Submit ``jobs`` to the cluster; on stop or Ctrl-C, cancel what is unfinished."""

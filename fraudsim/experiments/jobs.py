@@ -49,12 +49,6 @@ class Job:
         """Return the job's (point, policy, replication)."""
         return (self.point, self.policy, self.replication)
 
-    def describe(self) -> str:
-        """Return how to name the job to a person."""
-        where = f" at grid point {self.point}" if self.point else ""
-        return (f"replication {self.replication} of policy {self.policy!r}{where} "
-                f"(seed {self.seed})")
-
 
 @dataclass(frozen=True)
 class JobResult:

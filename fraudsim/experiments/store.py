@@ -163,6 +163,8 @@ class Store:
 
     def _read_manifest(self) -> dict[str, Any] | None:
         path = self.root / MANIFEST
+        if self.root.exists() and not self.root.is_dir():
+            raise ExperimentError(f"{self.root} is a file, not a folder; choose another --out")
         if not path.exists():
             if self.root.exists() and any(self.root.iterdir()):
                 raise ExperimentError(f"{self.root} exists and is not an experiment results "

@@ -187,9 +187,9 @@ def build_world(
     counts, cases = build_cases(scenario, streams)
     if trace_case is not None:
         if not 0 <= trace_case < len(cases):
+            ids = f"ids 0 to {len(cases) - 1}" if cases else "no case to trace"
             raise ValueError(
-                f"case {trace_case} does not exist: this run has {len(cases)} cases "
-                f"(ids 0 to {len(cases) - 1})"
+                f"case {trace_case} does not exist: this run has {len(cases)} cases ({ids})"
             )
         cases[trace_case].traced = True
     end_min = (scenario.time.horizon_days + scenario.time.drain_days) * MINUTES_PER_DAY

@@ -155,8 +155,8 @@ def plan_case(folder: ResultsFolder, case: int | None = None) -> CasePlan | None
     if case is not None and folder.kind == "run":
         rows = folder.need("cases.parquet").num_rows
         if not 0 <= case < rows:
-            raise ResultsFolderError(f"--case {case}: this run has {rows} cases "
-                                     f"(ids 0 to {rows - 1})")
+            ids = f"ids 0 to {rows - 1}" if rows else "no case to draw"
+            raise ResultsFolderError(f"--case {case}: this run has {rows} cases ({ids})")
     plan = CasePlan(scenario, policy, seed, rep, -1)
     chosen = default_case(folder, plan) if case is None else case
     return None if chosen is None else CasePlan(scenario, policy, seed, rep, chosen)
