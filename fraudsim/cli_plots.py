@@ -45,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument("results", type=Path, metavar="RESULTS_DIR",
                         help="results folder of fraudsim run, compare or sweep")
     report.add_argument("--out", type=Path, help="HTML file (default: RESULTS_DIR/report.html)")
-    report.add_argument("--case", type=whole_number(0), help="case id of the timeline and money tree")
+    report.add_argument("--case", type=whole_number(0),
+                        help="case id of the timeline and money tree")
     return {"plot": cmd_plot, "report": cmd_report}
 
 
