@@ -105,3 +105,23 @@ def load_benchmark(name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def verify_world() -> dict[str, Any]:
+    """The verification world's data (``scenarios/verify-base.toml``), read once.
+
+    Shared by every test that asks for it: copy it before changing it.
+    """
+    from fraudsim.verify.base import load_base
+
+    return load_base()
+
+
+@pytest.fixture(scope="session")
+def verify_plain(verify_world: dict[str, Any]) -> Scenario:
+    """The verification world itself, unreduced: four layers (three resting, one cashing
+    out), two banks."""
+    from fraudsim.verify.base import reduced
+
+    return reduced(verify_world)

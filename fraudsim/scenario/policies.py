@@ -46,7 +46,8 @@ def normalise_policies(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Return ``raw`` with every policy written as flat ``key.path -> value`` pairs.
 
     TOML dotted keys (``response.analysts.staff = 4``) arrive as nested tables;
-    they are flattened as long as they walk through tables of the scenario. A
+    they are flattened as long as they walk through tables or lists of the
+    scenario (``mule_network.layers.0.dwell_min = 5`` means the quoted key). A
     table given for a value that is not a scenario table (a distribution such
     as ``{kind = "exponential", mean = 10}``) replaces that value whole.
     Malformed data is left alone for validation to report.
@@ -67,16 +68,20 @@ def _flatten(base: Any, prefix: tuple[str, ...], table: Mapping[str, Any]) -> di
     out: dict[str, Any] = {}
     for key, value in table.items():
         path = (*prefix, *str(key).split("."))
-        if isinstance(value, Mapping) and _is_table(_at(base, path)):
+        if isinstance(value, Mapping) and _walks_on(_at(base, path)):
             out.update(_flatten(base, path, value))
         else:
             out[".".join(path)] = value
     return out
 
 
-def _is_table(node: Any) -> bool:
-    """Return whether a scenario value is a table (not a distribution or a number)."""
-    return isinstance(node, Mapping) and "kind" not in node
+def _walks_on(node: Any) -> bool:
+    """Return whether a dotted key walks on through a scenario value.
+
+    It does through a table, or a list (by index); not through a
+    distribution or a number, which a table given for it replaces.
+    """
+    return isinstance(node, list) or (isinstance(node, Mapping) and "kind" not in node)
 
 
 def _at(node: Any, path: tuple[str, ...]) -> Any:

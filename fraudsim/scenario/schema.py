@@ -226,7 +226,8 @@ def _share_sum(table: Any, field: str, path: tuple[str, ...]) -> list[Problem]:
         return []
     total = float(sum(numbers))
     if abs(total - 1.0) > SHARE_TOLERANCE:
-        return [(path, f"the {field} values must sum to 1 (they sum to {total:g})")]
+        # Enough digits to show the miss: the tolerance is finer than {:g}'s six.
+        return [(path, f"the {field} values must sum to 1 (they sum to {total:.10g})")]
     return []
 
 
