@@ -75,8 +75,15 @@ class Tree:
     hidden_fen: int = 0
 
     def node(self, account: str) -> Node:
-        """Return the node of an account."""
-        return next(n for n in self.nodes if n.account == account)
+        """Return the node of an account.
+
+        Raises:
+            KeyError: If the account is not drawn in this tree.
+        """
+        for n in self.nodes:
+            if n.account == account:
+                return n
+        raise KeyError(f"{account} is not drawn in this money tree")
 
 
 def layer_of(account: str) -> int:
@@ -183,17 +190,32 @@ def largest_branches(order: list[str], edges: list[Edge], received: dict[str, in
                      max_leaves: int | None) -> set[str]:
     """Return the accounts to draw: all, or those receiving the most, with at most ``max_leaves``.
 
-    Money only splits on its way down, so keeping every account above an
-    amount keeps whole paths from the victim: the tree stays connected.
+    Money mostly splits on its way down, so the accounts above an amount
+    mostly form whole paths from the victim. A pooled account can receive
+    more than each account that fed it, so each kept account brings the
+    accounts of its main flow from the victim (see :func:`main_parents`):
+    the tree stays connected, with no more leaves.
     """
     keep = set(order)
     if max_leaves is None or _leaves(keep, edges) <= max_leaves:
         return keep
+    parent = main_parents(edges)
     for threshold in sorted(set(received.values())):
-        keep = {a for a in order if received[a] > threshold}
+        keep = _with_paths({a for a in order if received[a] > threshold}, parent)
         if _leaves(keep, edges) <= max_leaves:
             break
     return keep
+
+
+def _with_paths(keep: set[str], parent: dict[str, str]) -> set[str]:
+    """Return ``keep`` with every account on the main flow from the victim to each of them."""
+    out = set(keep)
+    for account in keep:
+        up = parent.get(account, VICTIM)
+        while up != VICTIM and up not in out:
+            out.add(up)
+            up = parent.get(up, VICTIM)
+    return out
 
 
 def money_tree(traced: TracedCase, max_leaves: int | None = MAX_TREE_LEAVES) -> Tree:

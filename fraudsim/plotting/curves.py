@@ -15,6 +15,7 @@ from fraudsim.plotting.labels import is_stop_latency, key_label
 from fraudsim.plotting.replay import XIAMEN
 from fraudsim.plotting.series import (
     REPORT_BIN_LABELS,
+    REPORT_BINS_MIN,
     SHARE,
     Band,
     GoldenHour,
@@ -127,12 +128,10 @@ def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
     return fig
 
 
-def _golden_axes(ax: Axes, numeric: bool) -> None:
-    if numeric:
-        ax.axvspan(0, GOLDEN_HOUR_MIN, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0,
-                   label="golden hour (first 60 min)")
-    else:
-        ax.axvspan(-0.5, 3.5, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0,
+def _golden_axes(ax: Axes, span: tuple[float, float] | None) -> None:
+    """Shade the golden hour over ``span`` of the x axis (None: not on this axis)."""
+    if span is not None:
+        ax.axvspan(*span, color=OKABE_ITO["yellow"], alpha=0.25, linewidth=0,
                    label="golden hour (first 60 min)")
     ax.set_ylim(-0.02, 1.05)
     ax.yaxis.set_major_formatter(percent_formatter())
@@ -151,7 +150,9 @@ def golden_hour_binned(series: Sequence[GoldenHour], colours: dict[str, str],
     """
     fig = new_figure()
     ax = fig.subplots()
-    _golden_axes(ax, numeric=False)
+    # The bins that end by the first hour, drawn one apart from 0.
+    hour_bins = sum(1 for edge in REPORT_BINS_MIN[1:] if edge <= GOLDEN_HOUR_MIN)
+    _golden_axes(ax, (-0.5, hour_bins - 0.5))
     for i, g in enumerate(series):
         err = np.vstack([g.share - g.low, g.high - g.share])
         dodge = 0.08 * (i - (len(series) - 1) / 2)
@@ -185,7 +186,8 @@ def golden_hour_sweep(folder: ResultsFolder, lag_key: str) -> Figure:
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     colours = policy_colours(folder.policies)
     for ax, panel in zip(axes, panels, strict=True):
-        _golden_axes(ax, axis.numeric)
+        # Swept distributions (a categorical axis) have no place for an hour.
+        _golden_axes(ax, (0.0, GOLDEN_HOUR_MIN) if axis.numeric else None)
         for b in (b for b in share_bands if b.panel == panel):
             _draw_band(ax, b, colours[b.policy], b.policy, SHARE)
         if panel:

@@ -106,7 +106,9 @@ class ResultsFolder:
         table = self.table(name)
         if table is None:
             status = self.manifest.get("status")
-            hint = f" (the experiment's status is {status!r})" if status != "complete" else ""
+            # A run's folder has no status: it is written whole or not at all.
+            unfinished = status is not None and status != "complete"
+            hint = f" (the experiment's status is {status!r})" if unfinished else ""
             raise ResultsFolderError(f"{self.path}: {name} is missing{hint}")
         return table
 

@@ -36,7 +36,7 @@ def key_label(key: str) -> str:
     """Return an axis label for a scenario key path, with its unit and the path itself.
 
     ``banks.xiamen_bank.stop_latency_min`` becomes
-    ``stop-payment latency of xiamen_bank (minutes)`` over the key path.
+    ``stop-payment latency of bank xiamen_bank (minutes)`` over the key path.
     """
     parts = key.split(".")
     last = parts[-1]
@@ -49,8 +49,8 @@ def key_label(key: str) -> str:
     owner = parts[-2] if len(parts) >= 2 and not re.fullmatch(r"\d+", parts[-2]) else ""
     if parts[0] == "banks" and len(parts) == 3:
         name = f"{name} of bank {owner}"
-    elif owner and parts[0] not in ("victims",):
-        name = f"{name} ({owner.replace('_', ' ')})"
+    elif owner and parts[0] not in ("victims",) and owner.replace("_", " ") not in name:
+        name = f"{name} ({owner.replace('_', ' ')})"  # unless the name says it already
     unit = unit_of(key)
     return f"{name} ({unit})\n{key}" if unit else f"{name}\n{key}"
 

@@ -180,25 +180,36 @@ def render(fig: Figure, fmt: str) -> bytes:
 
 
 def yuan_short(fen: float) -> str:
-    """Format fen as compact yuan for labels: ``¥1.50 M``, ``¥750 k``, ``¥820``."""
-    sign = "\u2212" if fen < 0 else ""
+    """Format fen as compact yuan for labels: ``¥1.50 M``, ``¥750 k``, ``¥820``.
+
+    The unit is chosen after rounding: ¥999,999 shows as ``¥1.00 M``, not ``¥1,000 k``.
+    """
     y = abs(fen) / 100
-    if y >= 1e9:
+    sign = "\u2212" if fen < 0 and y >= 0.5 else ""  # no minus on a rounded zero
+    if y >= 999.995e6:
         return f"{sign}¥{y / 1e9:,.2f} bn"
-    if y >= 1e6:
+    if y >= 999.5e3:
         return f"{sign}¥{y / 1e6:,.2f} M"
-    if y >= 1e4:
+    if y >= 9_999.5:
         return f"{sign}¥{y / 1e3:,.0f} k"
     return f"{sign}¥{y:,.0f}"
 
 
 def yuan_tick(yuan: float) -> str:
-    """Format a yuan axis value as briefly as possible: ``¥1.5 M``, ``¥250 k``, ``¥0.5``."""
-    sign = "\u2212" if yuan < 0 else ""
+    """Format a yuan axis value as briefly as possible: ``¥1.5 M``, ``¥250 k``, ``¥0.5``.
+
+    Four significant digits, in the largest unit that shows at least 1 of it
+    after rounding (999,999.9 is ``¥1 M``); a tick within a millionth of a
+    yuan of zero (floating-point noise of the tick positions) is ``¥0``.
+    """
     size = abs(yuan)
+    if size < 1e-6:
+        return "¥0"
+    sign = "\u2212" if yuan < 0 else ""
     for scale, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if size >= scale:
-            return f"{sign}¥{size / scale:.4g}{suffix}"
+        shown = f"{size / scale:.4g}"
+        if float(shown) >= 1:
+            return f"{sign}¥{shown}{suffix}"
     return f"{sign}¥{size:.4g}"
 
 
