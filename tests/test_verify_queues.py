@@ -176,6 +176,14 @@ def test_littles_law_fails_jobs_that_never_start() -> None:
     assert not row.passed
 
 
+def test_littles_law_of_a_stage_nobody_reached_fails() -> None:
+    """0 = λ·0 would pass without testing anything: no arrival, or no row at all, fails."""
+    idle = resources([("analysts", 0.0, 60.0, 0.0, 0.0, 0, 0, 0.0)])
+    for name, table in (("analysts", idle), ("call_takers", little_table(0.5, 0.2))):
+        row = little_check(name, table)
+        assert not row.passed and row.observed == "no job arrived"
+
+
 # --- Erlang C verdicts --------------------------------------------------------------------
 
 ANALYSTS = stage("analysts")  # M/M/3 at a = 2: P(wait) = 4/9, Wq = 80/9 min

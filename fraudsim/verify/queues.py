@@ -177,6 +177,10 @@ def little_check(name: str, resources: pa.Table) -> CheckResult:
     its arrivals per minute and ``W`` the mean wait of the jobs served.
     """
     rows = resources.filter(pa.compute.equal(resources.column("resource"), name)).to_pylist()
+    if not sum(r["arrivals"] for r in rows):
+        # 0 = 0 would pass without testing anything: a stage nobody reached fails.
+        return CheckResult("Little's law L = λW", name, "jobs arriving", "no job arrived",
+                           f"equal within {LITTLE_TOLERANCE:g} (rel.)", False)
     span = sum(r["bin_end_min"] - r["bin_start_min"] for r in rows)
     length = sum(r["mean_queue"] * (r["bin_end_min"] - r["bin_start_min"]) for r in rows) / span
     arrivals = sum(r["arrivals"] for r in rows)
