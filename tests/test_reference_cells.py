@@ -184,6 +184,10 @@ def test_toml_literal_reads_back_as_the_value(value: Any) -> None:
     assert tomllib.loads(f"x = {_toml(value)}")["x"] == value
 
 
+def test_toml_writes_an_empty_table_as_braces() -> None:
+    assert (_toml({}), _toml({"a": {}})) == ("{}", "{ a = {} }")
+
+
 def test_toml_escapes_quotes_and_backslashes() -> None:
     """Windows paths and quoted words in a default stay one valid TOML string."""
     assert _toml('C:\\dir "x"') == '"C:\\\\dir \\"x\\""'
