@@ -65,7 +65,10 @@ def test_unit_of_ignores_suffixes_of_the_owner() -> None:
     ("response.patrols.travel_min", "patrol travel time (patrols) (minutes)"),
     ("response.analysts.triage", "triage (analysts)"),
     ("seed", "seed"),
-    ("hook_prob", "hook (probability)"),
+    ("hook_prob", "victim hooked (probability)"),
+    ("early_warning.flag_share", "victims flagged (early warning) (share)"),
+    ("contacts.interception_share", "contacts intercepted (share)"),
+    ("banks.b1.risk_freeze_prob", "own risk freeze of bank b1 (probability)"),
     ("time.warmup_days", "warmup (time) (days)"),
     ("contacts.rate_per_hour", "scam contacts (per hour)"),  # its name says its owner
 ])

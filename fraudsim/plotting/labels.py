@@ -23,6 +23,16 @@ _NAMES = {
     "travel": "patrol travel time",
     "staff": "staff on duty",
     "rate": "scam contacts",
+    # Shares and probabilities name what they count, not the bare stem.
+    "flag": "victims flagged",
+    "interception": "contacts intercepted",
+    "unanswered": "warning calls unanswered",
+    "dispatch": "patrol sent",
+    "hook": "victim hooked",
+    "report": "victim reports to police",
+    "self_stop": "victim stops on realising",
+    "risk_flag": "bank's own hold",
+    "risk_freeze": "own risk freeze",
 }
 
 
