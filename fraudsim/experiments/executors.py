@@ -233,16 +233,29 @@ class DaskExecutor:
         return f"Dask cluster at {self._client.scheduler.address} ({workers} worker{plural})"
 
     def run(self, jobs: Sequence[Job], on_result: OnResult) -> None:
-        """Submit ``jobs`` to the cluster; on stop or Ctrl-C, cancel what is unfinished."""
+        """Submit ``jobs`` to the cluster; on stop or Ctrl-C, cancel what is unfinished.
+
+        Told to stop, it still passes on the results that had finished by
+        then (as the pool passes on its running jobs), so that a failed
+        replication does not throw away work the store could keep.
+        """
         futures = {self._client.submit(run_job, job, pure=False): job for job in jobs}
+        handed: set[Any] = set()
+        stopped = False
         try:
             for fut in _distributed().as_completed(list(futures)):
+                handed.add(fut)
                 if not on_result(self._result(fut, futures[fut])):
+                    stopped = True
                     break
         finally:
             unfinished = [f for f in futures if not f.done()]
             if unfinished:
                 self._client.cancel(unfinished)
+        if stopped:
+            for fut, job in futures.items():
+                if fut not in handed and fut.status == "finished":
+                    on_result(self._result(fut, job))
 
     @staticmethod
     def _result(fut: Any, job: Job) -> JobResult:
