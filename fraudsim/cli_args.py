@@ -6,8 +6,7 @@ import argparse
 import math
 from collections.abc import Callable
 from pathlib import Path
-
-from fraudsim.scenario.schema import MAX_SEED
+from typing import Final
 
 EXIT_FAILED = 1
 """A check, target or replication failed."""
@@ -16,16 +15,16 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 """Interrupted by Ctrl-C (what was finished is kept)."""
 
+MAX_INT64: Final = 2**63 - 1
+"""Largest whole number an argument may be: result tables keep seeds, replication
+numbers and counts as 64-bit integers (a scenario's seed has the same bound)."""
+
 Handler = Callable[[argparse.Namespace], int]
 """Runs a parsed sub-command and returns its exit code."""
 
 
-def whole_number(least: int, most: int = MAX_SEED) -> Callable[[str], int]:
-    """Return an argument type accepting whole numbers from ``least`` to ``most``.
-
-    The default bound is that of 64-bit integers, in which result tables
-    keep seeds, replication numbers and counts.
-    """
+def whole_number(least: int, most: int = MAX_INT64) -> Callable[[str], int]:
+    """Return an argument type accepting whole numbers from ``least`` to ``most``."""
 
     def parse(text: str) -> int:
         try:
