@@ -223,6 +223,35 @@ def test_nested_mixture() -> None:
     assert_mean_close(d.sample(rng(), N), 6.0)
 
 
+NESTED = {
+    "kind": "mixture",
+    "components": [
+        {"weight": 0.5, "dist": {"kind": "mixture", "components": [
+            {"weight": 0.4, "dist": {"kind": "gamma", "shape": 0.7, "scale": 3.0}},
+            {"weight": 0.6, "dist": {"kind": "exponential", "mean": 50.0}}]}},
+        {"weight": 0.5, "dist": {"kind": "lognormal", "median": 12.0, "p95": 90.0}},
+    ],
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(spec=st.sampled_from([s for s, _ in MEAN_CASES] + [NESTED]),
+       seed=st.integers(0, 2**32), n=st.integers(1, 300), fewer=st.integers(0, 300))
+def test_fewer_draws_are_the_first_values_of_more(
+    spec: dict[str, Any], seed: int, n: int, fewer: int
+) -> None:
+    """Property: value i does not depend on how many are drawn.
+
+    The victims kept under more interception are the first of the same
+    draw order, so this is what keeps their amounts and delays the same
+    across policies (common random numbers). A mixture that drew only as
+    many values from each component as picked it broke this.
+    """
+    m = min(fewer, n)
+    more = dist(spec).sample(rng(seed), n)
+    assert list(dist(spec).sample(rng(seed), m)) == list(more[:m])
+
+
 def test_degenerate_uniform_is_allowed() -> None:
     d = dist({"kind": "uniform", "low": 3, "high": 3})
     assert (d.sample(rng(), 100) == 3.0).all()

@@ -266,6 +266,24 @@ def test_more_interception_keeps_a_subset_of_the_same_victims() -> None:
     assert all(many.get(k) == v for k, v in few.items())
 
 
+MIXED = ('{kind = "mixture", components = ['
+         '{weight = 0.6, dist = {kind = "exponential", mean = 30}}, '
+         '{weight = 0.4, dist = {kind = "lognormal", median = 600, p95 = 4000}}]}')
+
+
+def test_more_interception_keeps_the_same_victims_under_mixture_delays() -> None:
+    # Most shipped scenarios give realisation and report delays as
+    # mixtures; each victim keeps her own delays there too (a mixture that
+    # drew only as many values as picked each component gave every kept
+    # victim new delays).
+    mixed = [f"scam_types.customer_service.realisation_min={MIXED}",
+             f"victims.report_lag_min={MIXED}", "scam_types.customer_service.installments=3"]
+    few = victims(two_types([*mixed, "contacts.interception_share=0.6"], scripted=False))
+    many = victims(two_types([*mixed, "contacts.interception_share=0.2"], scripted=False))
+    assert 0 < len(few) < len(many)
+    assert all(many.get(k) == v for k, v in few.items())
+
+
 def test_one_types_hook_probability_leaves_the_other_types_victims_alone() -> None:
     base = victims(two_types(scripted=False))
     bolder = victims(two_types(["scam_types.customer_service.hook_prob=0.5"], scripted=False))

@@ -39,7 +39,13 @@ class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        """Draw ``n`` independent values."""
+        """Draw ``n`` independent values.
+
+        The i-th value depends only on the generator's state and on i, not
+        on ``n``: drawing fewer values gives the first ones of a longer
+        draw. Common random numbers rest on this, since a policy that
+        intercepts more keeps the first victims of the same draw order.
+        """
         raise NotImplementedError
 
     def mean(self) -> float:
@@ -274,13 +280,21 @@ class Mixture(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        """Pick a component per draw, then draw from it."""
+        """Pick a component per draw, then take that draw's value of the component.
+
+        Each component draws ``n`` values from a generator of its own,
+        spawned from ``rng``'s seed sequence, and the i-th value is the
+        i-th draw of its component. Drawing only as many values as pick a
+        component, from one shared generator, would make every value depend
+        on ``n`` and break the first-values property of ``sample``.
+        """
         weights = np.asarray([c.weight for c in self.components])
         which = rng.choice(len(self.components), size=n, p=weights / weights.sum())
         out = np.empty(n, dtype=np.float64)
-        for k, comp in enumerate(self.components):
+        for k, (comp, gen) in enumerate(zip(self.components, rng.spawn(len(self.components)),
+                                            strict=True)):
             mask = which == k
-            out[mask] = comp.dist.sample(rng, int(mask.sum()))
+            out[mask] = comp.dist.sample(gen, n)[mask]
         return out
 
     def mean(self) -> float:
