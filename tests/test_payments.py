@@ -148,6 +148,23 @@ def test_a_risk_hold_stops_the_payments_due_after_it() -> None:
     assert held > 10  # the rule did act on many victims
 
 
+def test_hold_min_is_the_hold_that_acted_not_a_later_one() -> None:
+    # The bank's own hold 15 minutes in, then, on the victim's report, the
+    # analyst's hold: the second finds nothing left to stop and must not
+    # move the first one's time.
+    run = held_after_15_minutes([
+        "scam_types.customer_service.self_stop_prob=0",
+        "scam_types.customer_service.report_prob=1",
+        "victims.report_lag_min=1",
+        "response.holds.on_report=true",
+        "response.holds.latency_min=30",
+    ])
+    halted = [c for c in run.cases if c.halted_by == "hold"]
+    later = [c for c in halted if c.case_start_min + 30.0 > c.risk_hold_min]  # NaN: no case
+    assert len(later) > 10  # a second hold came after the first in many cases
+    assert all(c.hold_min == c.halted_min == c.risk_hold_min for c in halted)
+
+
 DELAYED = [
     "mule_network.delayed_credit.enabled=true",
     "mule_network.delayed_credit.threshold_fen=1500",

@@ -279,7 +279,10 @@ class Response(Dispatcher):
             self.request_stop(case, accounts[len(accounts) - 1], 0)
 
     def _on_hold(self, case: Case) -> None:
-        case.hold_min = self.clock.now
+        if case.hold_min != case.hold_min:  # NaN: the first hold on her account
+            # A later hold (after the bank's own) finds nothing left to
+            # stop; hold_min keeps the time of the one that acted.
+            case.hold_min = self.clock.now
         self.payments.halt(case, "hold", self.clock.now)
 
     # -- patrol ---------------------------------------------------------------
