@@ -88,6 +88,18 @@ def test_a_victim_who_stopped_on_her_own_keeps_the_credit_when_police_act_later(
     assert r["halted_min"] == FIRST + 5.0
 
 
+def test_the_trace_shows_a_self_stop_when_she_realised() -> None:
+    # Her stop is found out at the next installment, 5 minutes after she
+    # realised; the timeline puts it where the case table does, in order.
+    spec = {**THREE, "realisation_min": 15.0, "self_stop": True, "reports": False}
+    run = run_world(replay(spec), trace_case=0)
+    (case,) = run.cases
+    (stop,) = [e for e in run.trace if e.event == "prevented"]
+    assert stop.time_min == case.halted_min == case.realise_min < case.pay_times[2]
+    times = [e.time_min for e in run.trace]
+    assert times == sorted(times)
+
+
 def test_a_hold_is_credited_only_with_what_she_would_have_paid_on() -> None:
     # Every victim stops on her own at realising and gets a hold 15 minutes
     # after her first payment: a hold before she realises saves the rest,

@@ -40,6 +40,10 @@ class TraceEvent:
     detail: str
 
 
+def _time_of(event: TraceEvent) -> float:
+    return event.time_min
+
+
 @dataclass(frozen=True)
 class AccountState:
     """Where an account of a traced case's money tree ended up.
@@ -59,6 +63,7 @@ class RawRun:
 
     ``in_accounts`` and ``held`` are indexed by case id: the fen each case
     still has in mule accounts at the end, and the part of it a stop holds.
+    ``trace`` is the traced case's timeline in time order.
     """
 
     scenario: Scenario
@@ -199,7 +204,11 @@ def build_world(
 
     def log(case: Case, event: str, acct: int, fen: int, detail: str) -> None:
         label = network.label(acct) if acct >= 0 else "victim"
-        trace.append(TraceEvent(clock.now, event, label, fen, detail))
+        # Payments stop at halted_min: for a victim who had stopped on her
+        # own, that is when she realised, found out only later (at her next
+        # installment or the next stopper). run_world puts it in its place.
+        at = case.halted_min if event == "prevented" else clock.now
+        trace.append(TraceEvent(at, event, label, fen, detail))
 
     network = Network(scenario, clock, streams, cases, log)
     payments = Payments(scenario, clock, network, log)
@@ -254,7 +263,7 @@ def run_world(
         events_processed=clock.events_processed,
         false_positive_flags=world.warning.false_positives,
         queue_load=clock.queue_load(),
-        trace=world.trace,
+        trace=sorted(world.trace, key=_time_of),  # stable: same-time order kept
     )
     if trace_case is not None:
         _money_tree(run, network, trace_case)
