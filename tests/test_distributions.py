@@ -292,6 +292,11 @@ INVALID: list[tuple[Any, str]] = [
     ({"kind": "lognormal", "mean": 1, "sd": -1}, "greater than 0"),
     ({"kind": "gamma", "shape": 2}, "exactly one pair"),
     ({"kind": "gamma", "shape": 2, "scale": 1, "mean": 2, "sd": 1}, "exactly one pair"),
+    # A stray half of the other pair would be ignored by the sampler.
+    ({"kind": "lognormal", "median": 5, "p95": 50, "mean": 300}, "given: median, p95, mean"),
+    ({"kind": "lognormal", "mean": 5, "sd": 2, "p95": 50}, "replace the whole distribution"),
+    ({"kind": "gamma", "shape": 2, "scale": 3, "mean": 300}, "given: shape, scale, mean"),
+    ({"kind": "gamma", "mean": 2, "sd": 1, "scale": 3}, "exactly one pair"),
     ({"kind": "gamma", "shape": -2, "scale": 1}, "greater than 0"),
     ({"kind": "uniform", "low": 5, "high": 4}, "high must be at least low"),
     ({"kind": "uniform", "low": -1, "high": 4}, "greater than or equal to 0"),

@@ -87,6 +87,24 @@ class Exponential(_Dist):
         return self.mean_value
 
 
+def _one_pair(first: dict[str, float | None], second: dict[str, float | None]) -> None:
+    """Check that exactly one of two parametrisations is given, whole and alone.
+
+    A value of the other pair beside a complete one would be ignored by the
+    sampler: an override ``...latency_min.mean = 5`` on a distribution given
+    by median and p95 would change nothing, so it is refused instead.
+
+    Raises:
+        ValueError: Naming the keys given and the two ways to give them.
+    """
+    given = [k for k, v in (first | second).items() if v is not None]
+    a, b = (" and ".join(pair) for pair in (first, second))
+    if sorted(given) not in (sorted(first), sorted(second)):
+        shown = ", ".join(given) or "none of them"
+        raise ValueError(f"give either {a}, or {b} (exactly one pair; given: {shown}); "
+                         "to switch, replace the whole distribution")
+
+
 class Lognormal(_Dist):
     """Right-skewed quantity given by median and 95th percentile, or mean and sd.
 
@@ -106,10 +124,8 @@ class Lognormal(_Dist):
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
-        by_quantiles = self.median is not None and self.p95 is not None
-        by_moments = self.mean_value is not None and self.sd is not None
-        if by_quantiles == by_moments:
-            raise ValueError("give either median and p95, or mean and sd (exactly one pair)")
+        _one_pair({"median": self.median, "p95": self.p95},
+                  {"mean": self.mean_value, "sd": self.sd})
         if self.p95 is not None and self.median is not None and self.p95 <= self.median:
             raise ValueError("p95 must be greater than median")
         return self
@@ -148,10 +164,8 @@ class Gamma(_Dist):
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
-        by_shape = self.shape is not None and self.scale is not None
-        by_moments = self.mean_value is not None and self.sd is not None
-        if by_shape == by_moments:
-            raise ValueError("give either shape and scale, or mean and sd (exactly one pair)")
+        _one_pair({"shape": self.shape, "scale": self.scale},
+                  {"mean": self.mean_value, "sd": self.sd})
         return self
 
     def params(self) -> tuple[float, float]:

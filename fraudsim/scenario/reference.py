@@ -332,7 +332,10 @@ def _distribution_section() -> list[str]:
         'constant: `stop_latency_min = 3` means `{ kind = "constant", value = 3 }` (so does '
         "`{ value = 3 }`). Every distribution has non-negative support. Counts (installments, "
         "fan-out) are rounded to the nearest integer and at least 1; amounts are whole fen, at "
-        "least 1.",
+        "least 1. A kind given in two ways (lognormal, gamma) takes one pair, whole: a key of "
+        "the other pair set beside it, say by a policy's `...latency_min.mean = 5` on a "
+        "lognormal given by median and p95, is refused, not ignored; to switch, set the "
+        "whole table (`...latency_min = { kind = \"lognormal\", mean = 5, sd = 3 }`).",
         "",
         "Kinds: " + ", ".join(f"`{_kind(m)}`" for m in _DIST_KINDS) + ".",
         "",
