@@ -53,7 +53,9 @@ _NOTES: dict[type[BaseModel], str] = {
     "onward transfers stay at the same bank.",
     CashOutChannel: "The `share` values of all cash-out channels sum to 1.",
     ScriptedCase: "`scam_type` must name a table of `[scam_types]` and `region` one of "
-    "`[regions]`; the payments must be positive.",
+    "`[regions]`; the payments must be positive. A scripted case is a case of the run "
+    "even if its contact falls after the run's end (a replay with a shortened horizon): "
+    "its money then counts as exposed and unpaid at the end, which lowers `saved_share`.",
     Shift: "`days` must be a non-empty list of weekdays 0 (Monday) to 6 (Sunday). A shift "
     "that crosses midnight continues into the next day, and Sunday's runs into Monday.",
 }
