@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import fraudsim.experiments.jobs as jobs
 from fraudsim.api import SimulationResult, simulate
 from fraudsim.experiments.jobs import Job, JobResult, run_job
-from fraudsim.experiments.measures import HEADLINE, KEY_COLUMNS
+from fraudsim.experiments.measures import HEADLINE, KEY_COLUMNS, row_columns
 from fraudsim.scenario import Scenario
 from tests.conftest import busy
 
@@ -97,6 +97,16 @@ def test_a_job_row_has_its_key_columns_then_the_measures() -> None:
     assert [row[c] for c in KEY_COLUMNS] == [3, "q", 2, 5]
     assert result.key == (3, "q", 2) and result.seed == 5
     assert {m.column for m in HEADLINE} <= set(row)
+
+
+def test_the_row_columns_a_results_folder_expects_are_those_a_job_writes() -> None:
+    """Resuming checks files against ``row_columns``: it must name a real row's columns, in order.
+
+    Also when warm-up, staffed resources and undefined medians differ from run to run.
+    """
+    for scenario in (small(), busy([*SMALL, "time.warmup_days=0.5"])):
+        row = run_job(dataclasses.replace(job(), scenario=plain(scenario))).row
+        assert row is not None and tuple(row) == row_columns()
 
 
 def test_a_job_runs_the_replication_its_seed_and_number_select() -> None:

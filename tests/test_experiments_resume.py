@@ -141,26 +141,41 @@ def test_temporary_files_of_a_killed_run_are_ignored(tmp_path: Path) -> None:
     assert not stray.exists() and result.outcome.reused == 4
 
 
-@pytest.mark.parametrize("damage", ["empty", "another replication's row"])
+def _damage(hit: Path, how: str) -> None:
+    """Spoil a replication file the way ``how`` says."""
+    table = pq.read_table(hit)
+    if how == "empty":  # what a power cut can leave of a file renamed before it was on disk
+        hit.write_bytes(b"")
+    elif how == "another replication's row":
+        shutil.copyfile(hit.with_name("rep-00002.parquet"), hit)
+    elif how == "a column missing":  # e.g. written by another fraudsim version
+        pq.write_table(table.drop_columns(["saved_fen"]), hit)
+    elif how == "a column more":
+        pq.write_table(table.append_column("saved_usd", pa.array([1.0])), hit)
+    else:  # a measure of another type: its values would be added up as text
+        pq.write_table(table.set_column(table.schema.get_field_index("saved_fen"), "saved_fen",
+                                        table.column("saved_fen").cast(pa.string())), hit)
+
+
+@pytest.mark.parametrize("damage", ["empty", "another replication's row", "a column missing",
+                                    "a column more", "a column of another type"])
+@pytest.mark.parametrize("rep", [0, 1])  # the first row read back sets the table's columns
 def test_a_damaged_replication_file_is_set_aside_and_run_again(
-    damage: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    damage: str, rep: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "exp"
     whole = compare(small(), POLICIES, replications=3, workers=1, out=out)
     written = {name: (out / name).read_bytes() for name in ("policies.csv", "differences.csv")}
-    hit = out / "replications/manual_counter/rep-00001.parquet"
+    hit = out / f"replications/{POLICIES[rep]}/rep-0000{rep}.parquet"
     row = pq.read_table(hit)
-    if damage == "empty":  # what a power cut can leave of a file renamed before it was on disk
-        hit.write_bytes(b"")
-    else:
-        shutil.copyfile(hit.with_name("rep-00002.parquet"), hit)
+    _damage(hit, damage)
     resumed = compare(small(), POLICIES, replications=3, workers=1, out=out)
     err = capsys.readouterr().err
     assert err.startswith(f"{hit} ") and err.count("\n") == 1
-    assert "set aside as rep-00001.parquet.damaged, its replication is run again" in err
+    assert f"set aside as rep-0000{rep}.parquet.damaged, its replication is run again" in err
     assert resumed.outcome.reused == 5
     assert same_table(pq.read_table(hit), row)
-    assert hit.with_name("rep-00001.parquet.damaged").exists()
+    assert hit.with_name(f"rep-0000{rep}.parquet.damaged").exists()
     for name in ("policies", "differences", "replications"):
         assert same_table(getattr(resumed, name), getattr(whole, name)), name
     for name, data in written.items():

@@ -57,9 +57,13 @@ def finished(point: int, policy: str, rep: int, seed: int = SEED,
     return JobResult((point, policy, rep), seed, row(point, policy, rep, seed), cases)
 
 
+COLUMNS = tuple(row(0, "a", 0))
+"""Columns of the rows of these tests (fewer than a real replication's)."""
+
+
 def opened(root: Path, by_point: bool = False, **identity: Any) -> tuple[Store, dict[Any, Any]]:
     """A store opened on ``root`` for the experiment (with identity entries changed)."""
-    store = Store(root, by_point)
+    store = Store(root, by_point, COLUMNS)
     done = store.open({**IDENTITY, **identity}, EXTRA)
     return store, done
 
@@ -234,11 +238,41 @@ def _no_policy(path: Path) -> None:
     write_parquet(rows_table([{**row(1, "a", 4), "policy": None}]), path)
 
 
+def _rewritten(path: Path, change: Any) -> None:
+    """Write the file's row back with its columns changed by ``change`` (a dict -> dict)."""
+    write_parquet(pa.Table.from_pylist([change(pq.read_table(path).to_pylist()[0])]), path)
+
+
+def _no_saved(path: Path) -> None:
+    _rewritten(path, lambda r: {k: v for k, v in r.items() if k != "saved_fen"})
+
+
+def _no_keys(path: Path) -> None:
+    _rewritten(path, lambda r: {k: v for k, v in r.items() if k not in KEY_COLUMNS})
+
+
+def _extra(path: Path) -> None:
+    _rewritten(path, lambda r: {**r, "saved_usd": 1.0})
+
+
+def _saved_as_text(path: Path) -> None:
+    _rewritten(path, lambda r: {**r, "saved_fen": str(r["saved_fen"])})
+
+
+def _count_as_float(path: Path) -> None:
+    _rewritten(path, lambda r: {**r, "cases_total": float(r["cases_total"])})
+
+
 @pytest.mark.parametrize("damage, problem", [
     (_garbage, "cannot be read: "),
     (_two_rows, "holds 2 rows, not 1"),
     (_another_point, "holds another replication than its name says"),
     (_no_policy, "holds another replication than its name says"),
+    (_no_saved, "lacks the column(s) saved_fen"),
+    (_no_keys, "lacks the column(s) point, policy, replication and 1 more"),
+    (_extra, "has unexpected column(s) saved_usd"),
+    (_saved_as_text, "has column(s) of another type: saved_fen"),
+    (_count_as_float, "has column(s) of another type: cases_total"),
 ])
 def test_a_damaged_replication_file_is_set_aside_once_and_the_rest_kept(
     damage: Any, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -258,6 +292,16 @@ def test_a_damaged_replication_file_is_set_aside_once_and_the_rest_kept(
     _, done = opened(tmp_path, by_point=True)
     assert sorted(done) == [(1, "a", 3), (1, "a", 5)]
     assert capsys.readouterr().err == ""
+
+
+def test_by_default_rows_must_have_the_columns_a_replication_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without ``columns``, the store expects a real replication's row: these rows lack most."""
+    filed(tmp_path, [finished(0, "a", 0)])
+    assert Store(tmp_path).open(IDENTITY, EXTRA) == {}
+    assert "lacks the column(s) cases, reported, cases_started and " in capsys.readouterr().err
+    assert (tmp_path / f"replications/a/rep-00000.parquet{DAMAGED}").exists()
 
 
 def test_temporary_files_left_by_a_killed_run_are_removed(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from fraudsim.api import simulate
-from fraudsim.experiments.measures import replication_metrics
+from fraudsim.experiments.measures import KEY_COLUMNS, replication_metrics
 from fraudsim.scenario.schema import Scenario
 
 Key = tuple[int, str, int]
@@ -76,10 +76,8 @@ def run_job(job: Job) -> JobResult:
     try:
         scenario = Scenario.model_validate(job.scenario)
         result = simulate(scenario, seed=job.seed, replication=job.replication)
-        row: dict[str, Any] = {
-            "point": job.point, "policy": job.policy,
-            "replication": job.replication, "seed": job.seed,
-        }
+        keys = (job.point, job.policy, job.replication, job.seed)
+        row: dict[str, Any] = dict(zip(KEY_COLUMNS, keys, strict=True))
         row.update(replication_metrics(result))
         return JobResult(job.key, job.seed, row, result.cases if job.keep_cases else None)
     except Exception as err:

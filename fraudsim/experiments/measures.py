@@ -15,6 +15,7 @@ leaves them out:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -120,13 +121,44 @@ def replication_metrics(result: SimulationResult) -> dict[str, float | int]:
         count, money and timing metric of :mod:`fraudsim.metrics` and the
         mean queue wait per staffed resource (floats).
     """
-    start = warmup_min(result)
-    cases = after_warmup(result.cases, start)
+    return _measured(result.cases, result.resources, warmup_min(result))
+
+
+def _measured(all_cases: pa.Table, resources: pa.Table, start: float) -> dict[str, float | int]:
+    """Return the measures of a run's tables, counting from minute ``start``."""
+    cases = after_warmup(all_cases, start)
     row: dict[str, float | int] = {
-        "cases_total": result.cases.num_rows,
-        "cases_excluded_warmup": result.cases.num_rows - cases.num_rows,
+        "cases_total": all_cases.num_rows,
+        "cases_excluded_warmup": all_cases.num_rows - cases.num_rows,
     }
     for m in count_metrics(cases) + money_metrics(cases) + timing_metrics(cases):
         row[m.metric] = m.value
-    row.update(mean_waits(result.resources, start))
+    row.update(mean_waits(resources, start))
     return row
+
+
+class _NoRows:
+    """A table with no rows and every column (as floats): what an empty run would give.
+
+    Only what the measures read of a table is provided: its row count and
+    its columns by name.
+    """
+
+    num_rows = 0
+
+    def column(self, name: str) -> pa.Array:
+        """Return an empty column, whatever the name."""
+        del name  # every column is empty
+        return pa.array([], pa.float64())
+
+
+@functools.cache
+def row_columns() -> tuple[str, ...]:
+    """Return the columns of a replication's row, in the order a replication writes them.
+
+    The measures are named by the functions that compute them, so the names
+    are found by computing them on tables with no rows, not kept in a second
+    list that could drift from the first: a row read back from a results
+    folder is checked against them (see :class:`fraudsim.experiments.store.Store`).
+    """
+    return (*KEY_COLUMNS, *_measured(_NoRows(), _NoRows(), 0.0))

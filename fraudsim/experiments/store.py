@@ -13,8 +13,9 @@ Each replication is written the moment it finishes, to a temporary file
 flushed to disk and renamed into place (``os.replace`` is atomic), so a
 killed experiment, or a machine that loses power, leaves only complete files.
 Running the same experiment again reads them back instead of recomputing
-them; a file that cannot be read anyway (a disk that lied, a hand edit) is
-set aside and its replication run again. The manifest guards against mixing
+them; a file that cannot be read anyway (a disk that lied, a hand edit), or
+whose columns are not those a replication writes (another fraudsim version),
+is set aside and its replication run again. The manifest guards against mixing
 the results of different experiments in one folder.
 """
 
@@ -25,7 +26,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import pyarrow.parquet as pq
 
 from fraudsim.experiments.errors import ExperimentError
 from fraudsim.experiments.jobs import JobResult, Key
-from fraudsim.experiments.measures import COUNT_COLUMNS, KEY_COLUMNS
+from fraudsim.experiments.measures import COUNT_COLUMNS, KEY_COLUMNS, row_columns
 from fraudsim.results import versions, write_parquet
 
 MANIFEST = "manifest.json"
@@ -65,8 +66,34 @@ DAMAGED = ".damaged"
 """Suffix of a replication file set aside because it could not be read back."""
 
 
+SHOWN_NAMES = 3
+"""Column names listed, at most, when a file's columns are wrong (the line stays short)."""
+
+
 class DamagedFileError(Exception):
     """A replication file that does not hold the one row its name promises."""
+
+
+def column_problem(found: pa.Schema, expected: pa.Schema) -> str | None:
+    """Say how a file's columns differ from those expected, if they do (in one line).
+
+    Columns are matched by name, in any order; a column of another type
+    counts too, as its values would be added up as they are.
+    """
+    missing = [n for n in expected.names if n not in found.names]
+    extra = [n for n in found.names if n not in expected.names]
+    mistyped = [n for n in expected.names if n in found.names
+                and found.field(n).type != expected.field(n).type]
+    problems = [f"{what} {_some(names)}" for what, names in (
+        ("lacks the column(s)", missing), ("has unexpected column(s)", extra),
+        ("has column(s) of another type:", mistyped)) if names]
+    return ", ".join(problems) or None
+
+
+def _some(names: list[str]) -> str:
+    shown = ", ".join(names[:SHOWN_NAMES])
+    more = len(names) - SHOWN_NAMES
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _atomic(path: Path, write: Any) -> None:
@@ -122,11 +149,16 @@ class Store:
     Args:
         root: The folder (created if missing).
         by_point: Whether replications are filed per grid point (sweeps).
+        columns: Columns of a replication's row (default: those a
+            replication writes, :func:`~fraudsim.experiments.measures.row_columns`);
+            a file read back with other columns is set aside.
     """
 
-    def __init__(self, root: Path, by_point: bool = False) -> None:
+    def __init__(self, root: Path, by_point: bool = False,
+                 columns: Sequence[str] | None = None) -> None:
         self.root = Path(root)
         self.by_point = by_point
+        self.schema = row_schema(list(row_columns() if columns is None else columns))
         self.manifest: dict[str, Any] = {}
 
     def open(
@@ -212,13 +244,20 @@ class Store:
         """Return the row a replication file holds, checked against the file's name.
 
         Raises:
-            DamagedFileError: If the file cannot be read, or does not hold exactly
-                the one row of the replication its folder and name stand for.
+            DamagedFileError: If the file cannot be read, has other columns than
+                a replication writes, or does not hold exactly the one row of
+                the replication its folder and name stand for.
         """
         try:
-            rows: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+            table = pq.read_table(path)
+            rows: list[dict[str, Any]] = table.to_pylist()
         except (OSError, pa.ArrowException) as err:  # Arrow raises both, by the damage
             raise DamagedFileError(f"cannot be read: {_first_line(err)}") from None
+        # Trusted, a missing measure would be left out of its mean unseen, and
+        # a missing or extra column would break the table of all rows.
+        problem = column_problem(table.schema, self.schema)
+        if problem:
+            raise DamagedFileError(problem)
         if len(rows) != 1:
             raise DamagedFileError(f"holds {len(rows)} rows, not 1")
         point, policy, rep = (rows[0].get(c) for c in ("point", "policy", "replication"))
