@@ -197,13 +197,27 @@ class Runner:
         if bar.disable or now - self._shown < 0.5:
             return
         self._shown = now
-        widest = 0.0
+        widest = self.widest_saved()
+        # Until some cell has two replications there is no interval: "±0.0%"
+        # would claim an exact estimate.
+        shown = "n/a" if widest is None else f"{widest:.1%} of mean"
+        bar.set_postfix_str(f"saved ±{shown}", refresh=False)
+
+    def widest_saved(self) -> float | None:
+        """Return the widest relative half-width of saved money over the cells so far.
+
+        Returns:
+            The widest over the cells with an interval (two replications or
+            more), or None while no cell has one.
+        """
+        widths = []
         for cell in self.plan.cells:
             saved = [row[SAVED] for (p, pol, _), row in self.rows.items()
                      if (p, pol) == (cell.point, cell.policy)]
             rel = estimate(np.asarray(saved)).relative_half_width
-            widest = max(widest, rel) if not math.isnan(rel) else widest
-        bar.set_postfix_str(f"saved ±{widest:.1%} of mean", refresh=False)
+            if not math.isnan(rel):
+                widths.append(rel)
+        return max(widths, default=None)
 
     def _failed(self, result: JobResult) -> ReplicationError:
         point, policy, rep = result.key
