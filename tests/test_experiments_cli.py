@@ -161,3 +161,60 @@ def test_the_fraudsim_command_runs_them(tmp_path: Path,
     code = cli.main(["compare", str(XIAMEN), "--replications", "2", "--workers", "1",
                      "--out", str(tmp_path / "exp"), "--quiet"])
     assert code == 0 and "ranking by money saved" in capsys.readouterr().out
+
+
+def test_baseline_policy_base_compares_against_the_plain_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plain scenario is run and is the baseline (it used to be replaced by as_reported)."""
+    out = tmp_path / "exp"
+    code, text, _ = run(["compare", str(XIAMEN), "--set", "baseline_policy=base",
+                         "--replications", "2", "--workers", "1", "--out", str(out),
+                         "--quiet"], capsys)
+    assert code == 0
+    assert "policy base (baseline): mean [95% CI]" in text
+    assert "differences against base (paired by replication)" in text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["baseline"] == "base"
+    assert manifest["policies"] == ["base", "as_reported", "stop_in_20_min", "manual_counter"]
+
+
+def test_a_sweep_with_baseline_policy_base_runs_the_plain_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sweep"
+    code, text, _ = run(["sweep", str(XIAMEN), "--set", "baseline_policy=base", "--vary",
+                         "response.analysts.staff=1,2", "--replications", "2", "--workers", "1",
+                         "--out", str(out), "--quiet"], capsys)
+    assert code == 0 and "x 1 policy x 2 replications" in text
+    assert json.loads((out / "manifest.json").read_text())["policies"] == ["base"]
+
+
+@pytest.mark.parametrize("command", [["compare"], ["sweep", "--vary",
+                                                  "response.analysts.staff=1,2"]])
+def test_a_declared_baseline_left_out_of_policies_exits_2(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ``--baseline`` outside ``--policies``: one line, exit code 2, nothing written."""
+    out = tmp_path / "exp"
+    code, text, err = run([command[0], str(XIAMEN), *command[1:], "--set",
+                           "baseline_policy=manual_counter", "--policies",
+                           "as_reported,stop_in_20_min", "--replications", "2", "--workers",
+                           "1", "--out", str(out), "--quiet"], capsys)
+    assert code == 2 and text == "" and not out.exists()
+    assert err == (f"fraudsim {command[0]}: baseline 'manual_counter' (the scenario's "
+                   "baseline_policy) is not among the selected policies: as_reported, "
+                   "stop_in_20_min\n")
+
+
+def test_a_sweep_of_the_warm_up_says_the_warm_up_of_the_points(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line gave the plain scenario's warm-up (0.5 days), which no grid point used."""
+    code, text, _ = run(["sweep", str(XIAMEN), *SETS, "--set", "time.warmup_days=0.5",
+                         "--vary", "time.warmup_days=0,1", "--replications", "2", "--workers",
+                         "1", "--out", str(tmp_path / "sweep"), "--quiet"], capsys)
+    assert code == 0
+    assert "warm-up 0 to 1 days, by grid point: " in text
+    assert "cases left out of the statistics (their scam contact came before it), over the " \
+           "whole grid" in text and "warm-up 0.5 days" not in text

@@ -149,3 +149,49 @@ def test_scenario_without_policies_has_base_only() -> None:
     assert select_policies(scenario, None) == ["base"]
     with pytest.raises(KeyError, match="unknown policy"):
         scenario_for_policy(scenario, "as_reported")
+
+
+def test_baseline_policy_base_runs_the_plain_scenario_as_the_baseline() -> None:
+    """``baseline_policy = "base"`` adds the plain scenario to the default selection, first.
+
+    It used to be dropped for the first declared policy, without a word.
+    """
+    declared = load_scenario(XIAMEN, ['baseline_policy="base"'])
+    chosen = select_policies(declared, None)
+    assert chosen == ["base", "as_reported", "stop_in_20_min", "manual_counter"]
+    assert order_with_baseline(declared, chosen, None) == chosen
+    # ``--baseline base`` likewise, whatever the scenario declares.
+    plain = load_scenario(XIAMEN)
+    assert select_policies(plain, None, "base")[0] == "base"
+    assert order_with_baseline(plain, select_policies(plain, None, "base"), "base")[0] == "base"
+    assert select_policies(plain, None) == chosen[1:]  # otherwise base is not run
+
+
+@pytest.mark.parametrize("declared", ["base", "manual_counter"])
+def test_a_declared_baseline_outside_the_selection_is_refused(declared: str) -> None:
+    """The declared baseline is never swapped for another: it is refused, as ``--baseline``."""
+    scenario = load_scenario(XIAMEN, [f'baseline_policy="{declared}"'])
+    chosen = select_policies(scenario, ["as_reported", "stop_in_20_min"])
+    with pytest.raises(ExperimentError) as info:
+        order_with_baseline(scenario, chosen, None)
+    assert str(info.value) == (
+        f"baseline {declared!r} (the scenario's baseline_policy) is not among the selected "
+        "policies: as_reported, stop_in_20_min")
+    # An explicit baseline among the selection still wins over the declared one.
+    assert order_with_baseline(scenario, chosen, "stop_in_20_min")[0] == "stop_in_20_min"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("time.warmup_days", "2.5", "a policy cannot change the warm-up: every policy counts the "
+                                "same cases, so that the policies can be paired"),
+    ("time.horizon_days", "6", "a policy cannot change the horizon: every policy is measured "
+                               "over the same days, so that the policies can be paired"),
+])
+def test_a_policy_may_not_change_the_measurement_window(
+    key: str, value: str, message: str, tmp_path: Path
+) -> None:
+    """A policy counting other cases than the baseline would not be paired with it."""
+    path = scenario_file(tmp_path, f'[policies.a]\n[policies.odd]\n"{key}" = {value}\n')
+    assert problems(path) == {f"policies.odd.{key}": message}
+    dotted = scenario_file(tmp_path, f"[policies.a]\n[policies.odd]\n{key} = {value}\n")
+    assert problems(dotted) == {f"policies.odd.{key}": message}

@@ -121,7 +121,7 @@ FLAT_KEYS = {
     "banks.xiamen_bank.stop_latency_min": st.floats(0.0, 60.0),
     "banks.xiamen_bank.freeze_latency_min": st.fixed_dictionaries(
         {"kind": st.just("exponential"), "mean": st.floats(1.0, 100.0)}),
-    "time.horizon_days": st.floats(0.5, 10.0),
+    "time.drain_days": st.floats(0.0, 10.0),
     "early_warning.enabled": st.booleans(),
     "victims.report_lag_min": st.floats(0.0, 30.0),
 }
@@ -156,19 +156,21 @@ def test_valid_policies_have_no_problems() -> None:
 def test_each_policy_is_validated_on_its_own() -> None:
     """A field error, a cross-reference error and a model rule: each under its own policy.
 
-    Warm-up days beyond the horizon break a rule of the whole time table, so
-    the problem sits at ``time``, not at the key the policy set.
+    Shares of a mule layer beyond 1 break a rule of the whole layer, so the
+    problem sits at the layer, not at the key the policy set.
     """
     raw = with_policies({
-        "a": {"time.horizon_days": 0.0},
+        "a": {"time.drain_days": -1.0},
         "b": {"scam_types.customer_service.share": 0.5},
-        "c": {"time.warmup_days": 100.0},
-        "fine": {"time.horizon_days": 4.0},
+        "c": {"mule_network.layers.0.cross_bank_share": 1.0,
+              "mule_network.layers.0.cross_region_share": 0.5},
+        "fine": {"time.drain_days": 4.0},
     })
     assert policy_problems(raw) == [
-        ("policies.a.time.horizon_days", "Input should be greater than 0 (got 0.0)"),
+        ("policies.a.time.drain_days", "Input should be greater than or equal to 0 (got -1.0)"),
         ("policies.b.scam_types", "the share values must sum to 1 (they sum to 0.5)"),
-        ("policies.c.time", "warmup_days must be below horizon_days (no case would be counted)"),
+        ("policies.c.mule_network.layers.0",
+         "cross_bank_share + cross_region_share must not exceed 1"),
     ]
 
 
@@ -177,6 +179,9 @@ def test_each_policy_is_validated_on_its_own() -> None:
     [
         ("policies.x", "a policy cannot declare policies"),
         ("baseline_policy", "a policy cannot choose the baseline"),
+        ("time.horizon_days", "a policy cannot change the horizon: every policy is measured "),
+        ("time.warmup_days", "a policy cannot change the warm-up: every policy counts the same "),
+        ("time", "a policy cannot change the horizon"),
         ("nosuch.thing", "unknown key path: the scenario has no 'nosuch' (it has: "),
         ("regions.xiamen.share.x", "unknown key path: regions.xiamen has no 'share' (it has: "
                                    "population_share)"),
@@ -226,8 +231,8 @@ def test_unknown_policy_names_the_declared_ones() -> None:
 
 def test_a_policy_that_does_not_validate_raises() -> None:
     """A scenario built without the loader may hold a bad policy: applying it says why."""
-    scenario = scenario_with({"bad": {"time.horizon_days": 0, "response.analysts.staff": -1}})
-    with pytest.raises(ValueError, match=r"time\.horizon_days: .*greater than 0") as info:
+    scenario = scenario_with({"bad": {"time.drain_days": -1, "response.analysts.staff": -1}})
+    with pytest.raises(ValueError, match=r"time\.drain_days: .*greater than or equal to 0") as info:
         scenario_for_policy(scenario, "bad")
     assert "response.analysts.staff" in str(info.value)
 

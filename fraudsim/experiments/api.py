@@ -155,6 +155,8 @@ class SweepResult:
         points: The grid points, as ``{key path: value}``.
         policies: The policies run at each point (baseline first).
         outcome: How the replications were run.
+        warmup_days: Warm-up of each grid point, in grid order: they differ
+            when the sweep varies ``time.warmup_days``.
     """
 
     curve: pa.Table
@@ -162,7 +164,7 @@ class SweepResult:
     points: list[dict[str, Any]]
     policies: list[str]
     outcome: Outcome
-    warmup_days: float = field(default=0.0)
+    warmup_days: tuple[float, ...] = field(default=())
 
 
 def _as_scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -227,7 +229,8 @@ def compare(
         dask: ``"local"``, ``"tcp://host:port"`` or a ``dask.distributed.Client``.
         out: Results folder; an unfinished experiment there is resumed.
         baseline: Policy to compare against (default: the scenario's
-            ``baseline_policy`` if selected, else the first selected).
+            ``baseline_policy``, else the first selected); it must be
+            among ``policies`` when they are given.
         **options: Further :class:`Settings` fields (``max_replications``,
             ``seed``, ``keep_cases``, ``progress``, ``command``).
 
@@ -239,7 +242,7 @@ def compare(
         ReplicationError: A replication raised (finished ones are kept).
     """
     base = _as_scenario(scenario)
-    names = order_with_baseline(base, select_policies(base, policies), baseline)
+    names = order_with_baseline(base, select_policies(base, policies, baseline), baseline)
     settings = Settings(replications=replications, precision=precision, workers=workers,
                         dask=dask, out=None if out is None else Path(out), **options)
     seed = base.seed if settings.seed is None else settings.seed
@@ -268,7 +271,7 @@ def run_sweep(
 ) -> SweepResult:
     """Run a sweep and return its curve with the details (see :func:`sweep`)."""
     base = _as_scenario(scenario)
-    names = order_with_baseline(base, select_policies(base, policies), baseline)
+    names = order_with_baseline(base, select_policies(base, policies, baseline), baseline)
     if policies is None:
         names = names[:1]  # a sweep runs the baseline unless told otherwise
     points = grid(vary)
@@ -276,8 +279,9 @@ def run_sweep(
     settings = Settings(**{**options, "out": None if options.get("out") is None
                            else Path(options["out"])})
     seed = base.seed if settings.seed is None else settings.seed
-    cells = [cell for i, point in enumerate(points)
-             for cell in policy_cells(point_scenario(base, point), names, i, label(point))]
+    scenarios = [point_scenario(base, point) for point in points]
+    cells = [cell for i, (point, at) in enumerate(zip(points, scenarios, strict=True))
+             for cell in policy_cells(at, names, i, label(point))]
     identity = {"kind": "sweep", "scenario": base.model_dump(mode="json", by_alias=True),
                 "policies": names, "baseline": names[0], "seed": seed,
                 "vary": {k: list(v) for k, v in vary.items()}}
@@ -286,7 +290,8 @@ def run_sweep(
     if store is not None:
         store.finish({"curve.csv": curve, "curve.parquet": curve,
                       "replications.parquet": outcome.rows}, _result_manifest(outcome))
-    return SweepResult(curve, outcome.rows, points, names, outcome, base.time.warmup_days)
+    return SweepResult(curve, outcome.rows, points, names, outcome,
+                       tuple(at.time.warmup_days for at in scenarios))
 
 
 def sweep(

@@ -4,7 +4,9 @@ A scenario declares its policies (``[policies.<name>]``); an experiment runs
 all of them, or those asked for, plus the plain scenario under the name
 ``base`` if asked for (or if none is declared). One policy is the baseline
 the others are compared against: the one asked for, else the scenario's
-``baseline_policy`` if selected, else the first selected.
+``baseline_policy``, else the first selected. A baseline named but not
+selected is refused, never swapped for another: differences against a
+baseline the analyst did not choose would be read as the ones asked for.
 """
 
 from __future__ import annotations
@@ -35,15 +37,27 @@ class Cell:
     label: str = ""
 
 
-def select_policies(scenario: Scenario, names: Sequence[str] | None) -> list[str]:
+def select_policies(scenario: Scenario, names: Sequence[str] | None,
+                    baseline: str | None = None) -> list[str]:
     """Return the policies to run, in the order given (default: all declared).
+
+    The default selection also runs the plain scenario when it is the
+    baseline (``baseline="base"``, or the scenario's ``baseline_policy``):
+    a baseline must be run to be compared against.
+
+    Args:
+        scenario: The validated scenario.
+        names: Policies asked for, or None for the default selection.
+        baseline: Baseline asked for, if any (it overrides ``baseline_policy``).
 
     Raises:
         ExperimentError: If a name is unknown or repeated.
     """
     declared = list(scenario.policies)
     if names is None:
-        return declared or [BASE_POLICY]
+        wanted = baseline if baseline is not None else scenario.baseline_policy
+        plain = [BASE_POLICY] if wanted == BASE_POLICY and BASE_POLICY not in declared else []
+        return plain + declared or [BASE_POLICY]
     chosen = [n.strip() for n in names if n.strip()]
     if not chosen:
         raise ExperimentError("no policy selected")
@@ -64,16 +78,21 @@ def order_with_baseline(
 ) -> list[str]:
     """Return the selected policies with the baseline first.
 
+    The baseline is ``baseline`` if given, else the scenario's
+    ``baseline_policy``, else the first selected policy.
+
     Raises:
-        ExperimentError: If an explicit ``baseline`` is not among ``selected``.
+        ExperimentError: If the baseline asked for or declared is not among
+            ``selected``.
     """
-    if baseline is not None and baseline not in selected:
-        raise ExperimentError(
-            f"baseline {baseline!r} is not among the selected policies: {', '.join(selected)}")
-    if baseline is None:
-        declared = scenario.baseline_policy
-        baseline = declared if declared in selected else selected[0]
-    return [baseline] + [p for p in selected if p != baseline]
+    chosen = baseline if baseline is not None else scenario.baseline_policy
+    if chosen is None:
+        chosen = selected[0]
+    if chosen not in selected:
+        source = "" if baseline is not None else " (the scenario's baseline_policy)"
+        raise ExperimentError(f"baseline {chosen!r}{source} is not among the selected "
+                              f"policies: {', '.join(selected)}")
+    return [chosen] + [p for p in selected if p != chosen]
 
 
 def policy_cells(scenario: Scenario, policies: Sequence[str], point: int = 0,

@@ -8,6 +8,7 @@ confidence interval.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import pyarrow as pa
@@ -48,16 +49,27 @@ def _policies(n: int) -> str:
     return f"{n} {'policy' if n == 1 else 'policies'}"
 
 
-def run_lines(outcome: Outcome, warmup_days: float, excluded: float, per: str) -> list[str]:
-    """Return the lines saying how the replications ran: executor, resume, warm-up, precision."""
+def run_lines(outcome: Outcome, warmups: Collection[float], excluded: float,
+              per: str) -> list[str]:
+    """Return the lines saying how the replications ran: executor, resume, warm-up, precision.
+
+    Args:
+        outcome: How the replications ran.
+        warmups: The warm-up (days) of every cell; they differ only in a
+            sweep that varies the warm-up.
+        excluded: Cases left out by the warm-ups, in all.
+        per: What ``excluded`` adds up, e.g. "over the whole grid".
+    """
     if not outcome.executor:
         lines = [f"nothing to run: all {outcome.reused} replications read back from {outcome.out}"]
     else:
         lines = [f"ran on {outcome.executor}"]
         if outcome.reused:
             lines[0] += f"; {outcome.reused} replications read back from {outcome.out}"
-    if warmup_days > 0:
-        lines.append(f"warm-up {warmup_days:g} days: {excluded:,.0f} cases left out of the "
+    if warmups and max(warmups) > 0:
+        low, high = min(warmups), max(warmups)
+        days = f"{low:g} days" if low == high else f"{low:g} to {high:g} days, by grid point"
+        lines.append(f"warm-up {days}: {excluded:,.0f} cases left out of the "
                      f"statistics (their scam contact came before it), {per}")
     p = outcome.precision
     if p is not None:
@@ -81,7 +93,7 @@ def comparison_text(result: ComparisonResult, scenario_name: str) -> str:
                    if r["measure"] == "cases_excluded_warmup" and r["n"])
     lines = [f"{scenario_name}: {_policies(len(names))} x {out.replications} replications, "
              "common random numbers (replication r of every policy sees the same scams)"]
-    lines += run_lines(out, result.warmup_days, excluded, "over all policies and replications")
+    lines += run_lines(out, [result.warmup_days], excluded, "over all policies and replications")
     width = max(len(_label(m)) for m in SHOWN) + 2
     for name in names:
         rows = _rows(result.policies, name)
@@ -90,7 +102,8 @@ def comparison_text(result: ComparisonResult, scenario_name: str) -> str:
         for m in SHOWN:
             r = rows[m.column]
             lines.append(f"  {_label(m):<{width}}{fmt(r['mean'], m.unit):>14}  "
-                         f"{_interval(r['ci_low'], r['ci_high'], m.unit)}")
+                         f"{_interval(r['ci_low'], r['ci_high'], m.unit)}"
+                         + _left_out(r["n"], out.replications, "replications"))
     lines += _difference_lines(result, width)
     rank = {r["policy"]: r["rank"] for r in result.policies.to_pylist()}
     lines += ["", "ranking by money saved (ties share a rank): " + ", ".join(
@@ -109,8 +122,19 @@ def _difference_lines(result: ComparisonResult, width: int) -> list[str]:
         for m in SHOWN:
             r = rows[m.column]
             lines.append(f"    {_label(m):<{width - 2}}{fmt(r['mean_diff'], m.unit, True):>14}  "
-                         f"{_interval(r['ci_low'], r['ci_high'], m.unit, True)}  {r['verdict']}")
+                         f"{_interval(r['ci_low'], r['ci_high'], m.unit, True)}  {r['verdict']}"
+                         + _left_out(r["n"], result.outcome.replications, "pairs"))
     return lines
+
+
+def _left_out(n: int, replications: int, what: str) -> str:
+    """Say how many values a figure rests on, when some were undefined ("" when none was).
+
+    A median of no reported cases is undefined; the replications (or pairs)
+    where it is are left out, so the figure may rest on fewer than the rest
+    and a difference need not equal the difference of the two means shown.
+    """
+    return f"  ({n} of {replications} {what})" if n < replications else ""
 
 
 def sweep_text(result: SweepResult, scenario_name: str) -> str:

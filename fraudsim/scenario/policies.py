@@ -14,8 +14,11 @@ values they take under that policy::
 
 A policy changes what is done, never the scams that happen: it may not touch
 the seed, so replication r of every policy sees the same victims (common
-random numbers). Every policy is validated like the scenario itself, and its
-problems are reported under ``policies.<name>.<key path>``.
+random numbers), nor the measurement window (``time.horizon_days``,
+``time.warmup_days``), so that replication r of every policy counts the same
+cases and the paired differences compare like with like. Every policy is
+validated like the scenario itself, and its problems are reported under
+``policies.<name>.<key path>``.
 """
 
 from __future__ import annotations
@@ -40,6 +43,19 @@ FORBIDDEN = {
     "policies": "a policy cannot declare policies",
     "baseline_policy": "a policy cannot choose the baseline",
 }
+"""Top-level keys a policy may not set, and why."""
+
+WINDOW = {
+    "time.horizon_days": "a policy cannot change the horizon: every policy is measured over "
+                         "the same days, so that the policies can be paired",
+    "time.warmup_days": "a policy cannot change the warm-up: every policy counts the same "
+                        "cases, so that the policies can be paired",
+}
+"""Key paths of the measurement window, which a policy may not set (nor their tables), and why.
+
+A policy that counted other cases would differ from the baseline by what is
+counted, not by what is done, and the pairing by replication would mean nothing.
+"""
 
 
 def normalise_policies(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,6 +158,10 @@ def _key_problem(base: Mapping[str, Any], key: str) -> str | None:
     parts = key.split(".")
     if parts[0] in FORBIDDEN:
         return FORBIDDEN[parts[0]]
+    # The key itself, or a table holding it (``time`` given whole).
+    window = [why for path, why in WINDOW.items() if f"{path}.".startswith(f"{key}.")]
+    if window:
+        return window[0]
     node: Any = base
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):

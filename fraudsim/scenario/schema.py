@@ -187,12 +187,14 @@ class Scenario(Frozen):
         description="Named policies compared by fraudsim compare and sweep: each a table of "
         "overrides of this scenario, keyed by the same key paths as --set, e.g. "
         '[policies.fast_freeze] "banks.b1.stop_latency_min" = 1. A policy cannot change the '
-        "seed: every policy sees the same scams (common random numbers).",
+        "seed, time.horizon_days or time.warmup_days: every policy sees the same scams "
+        "(common random numbers) and counts the same cases.",
     )
     baseline_policy: str | None = Field(
         default=None,
-        description="The policy the others are compared against; default: the first declared "
-        'policy, or the plain scenario (called "base") when none is declared.',
+        description='The policy the others are compared against ("base": the plain scenario, '
+        "run beside the declared policies); default: the first declared policy, or the plain "
+        'scenario (called "base") when none is declared.',
     )
 
     @model_validator(mode="after")
