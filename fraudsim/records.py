@@ -185,10 +185,12 @@ def _batch(run: RawRun, cases: list[Case]) -> pa.RecordBatch:
     """Return the case-table rows of some of a run's cases."""
     values = record_columns(cases)
     values["reported"] = ~np.isnan(values["report_min"])
-    # A case carries the time she would realise (timed from her first
-    # payment); the table shows it only if that happened within the run.
-    realised = (values["installments_paid"] > 0) & (values["realise_min"] <= run.end_min)
-    values["realise_min"] = np.where(realised, values["realise_min"], np.nan)
+    # A case carries the time she would realise, timed from her first
+    # payment: a victim who never paid has none. One due after the run's
+    # end is kept, as drawn: calibration reads the realisation delays, and
+    # cutting the long ones off at the end would bias them short.
+    paid = values["installments_paid"] > 0
+    values["realise_min"] = np.where(paid, values["realise_min"], np.nan)
     columns: dict[str, pa.Array] = {
         "case_id": pa.array(values["case_id"]),
         "replication": pa.array(np.full(len(cases), run.replication, dtype=np.int64)),
