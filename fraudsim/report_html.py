@@ -21,7 +21,7 @@ from typing import Any
 
 from fraudsim.plotting import FigureSpec, ResultsFolder, figures, render
 from fraudsim.plotting.folder import column
-from fraudsim.plotting.labels import measure_label
+from fraudsim.plotting.labels import measure_label, summary_label
 from fraudsim.plotting.series import curve_table, share_estimates
 
 NONE = "\u2013"
@@ -49,24 +49,41 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+MINUS = "\u2212"
+"""The one minus sign of every negative number in the report."""
+
+
+def _signed(text: str) -> str:
+    """Write a leading minus as a true minus sign, and none on a value that rounds to zero."""
+    if not text.startswith("-"):
+        return text
+    if not any(c in "123456789" for c in text):
+        return text[1:]  # "-0.0 min" is a rounded zero, not a loss
+    return MINUS + text[1:]
+
+
 def fmt(value: Any, unit: str) -> str:
-    """Format a measure for a table: fen and yuan as yuan, shares as percentages."""
+    """Format a measure for a table: fen and yuan as yuan, shares as percentages.
+
+    Money has no cents from ¥100 up, nor on whole yuan (``¥0``, not ``¥0.00``);
+    every negative number has the same minus sign (U+2212).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NONE
     v = float(value)
     if unit in ("fen", "yuan"):
         y = v / 100 if unit == "fen" else v
-        places = 0 if abs(y) >= 100 else 2
-        sign = "\u2212" if round(y, places) < 0 else ""  # no minus on a rounded zero
+        places = 0 if abs(y) >= 100 or round(y, 2) == round(y) else 2
+        sign = MINUS if round(y, places) < 0 else ""  # no minus on a rounded zero
         return f"{sign}¥{abs(y):,.{places}f}"
     if unit.startswith("share"):
-        return f"{v:.1%}"
+        return _signed(f"{v:.1%}")
     if unit == "minutes":
-        return f"{v:,.1f} min"
+        return _signed(f"{v:,.1f} min")
     if v == int(v):
-        return f"{v:,.0f}"
+        return _signed(f"{v:,.0f}")
     # A mean over replications of a count (cases, contacts) is rarely whole.
-    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.3g}"
+    return _signed(f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.3g}")
 
 
 def with_ci(mean: Any, low: Any, high: Any, unit: str) -> str:
@@ -91,6 +108,13 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], numeric_from: int 
     return "".join(out)
 
 
+def _contacts(contacts: dict[str, Any]) -> str:
+    """Describe the contact rate and the share intercepted (as a percentage)."""
+    share = contacts.get("interception_share")
+    intercepted = fmt(share, "share") if isinstance(share, int | float) else NONE
+    return f"{contacts.get('rate_per_hour')} per hour on average, {intercepted} intercepted"
+
+
 def scenario_section(folder: ResultsFolder) -> str:
     """Describe the scenario: what it represents, its size, seed and sources."""
     sc: dict[str, Any] = folder.manifest["scenario"]
@@ -100,9 +124,7 @@ def scenario_section(folder: ResultsFolder) -> str:
         ("seed", folder.manifest.get("seed", sc.get("seed"))),
         ("simulated period", f"{t.get('horizon_days')} days (+{t.get('drain_days')} days to "
                              f"drain), warm-up {t.get('warmup_days', 0)} days"),
-        ("scam contacts", f"{sc.get('contacts', {}).get('rate_per_hour')} per hour on "
-                          f"average, {sc.get('contacts', {}).get('interception_share')} "
-                          "intercepted"),
+        ("scam contacts", _contacts(sc.get("contacts", {}))),
         ("scam types", ", ".join(sc.get("scam_types", {}))),
         ("regions", ", ".join(sc.get("regions", {}))),
         ("banks", ", ".join(sc.get("banks", {}))),
@@ -138,9 +160,12 @@ def policies_section(folder: ResultsFolder) -> str:
 
 def _run_headline(folder: ResultsFolder) -> str:
     summary = folder.need("summary.csv")
-    rows = [(esc(m), fmt(v, str(u))) for m, v, u in zip(
-        column(summary, "metric"), column(summary, "value"), column(summary, "unit"),
-        strict=True)]
+    metrics = [str(m) for m in column(summary, "metric")]
+    shown = set(shown_measures(metrics))
+    # Money is shown in yuan whatever the column's unit, so rows are named in words.
+    rows = [(_labelled(summary_label(m), m), fmt(v, str(u))) for m, v, u in zip(
+        metrics, column(summary, "value"), column(summary, "unit"), strict=True)
+        if m in shown]
     return ("<p class='note'>One replication: no confidence intervals. "
             "<code>fraudsim compare</code> gives them.</p>" + table(("measure", "value"), rows))
 
@@ -151,9 +176,13 @@ def shown_measures(names: Iterable[str]) -> list[str]:
     return [m for m in names if not (m.endswith("_fen") and f"{m[:-4]}_yuan" in names)]
 
 
+def _labelled(label: str, column_name: str) -> str:
+    return f"{esc(label)}<br><code class='note'>{esc(column_name)}</code>"
+
+
 def measure_name(measure: str) -> str:
     """Return a measure's label as escaped HTML, with its column name."""
-    return f"{esc(measure_label(measure))}<br><code class='note'>{esc(measure)}</code>"
+    return _labelled(measure_label(measure), measure)
 
 
 def _compare_headline(folder: ResultsFolder) -> str:

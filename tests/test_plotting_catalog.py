@@ -231,9 +231,9 @@ def test_sweep_figures_are_drawn_along_their_own_keys(tmp_path: Path) -> None:
     lag = "victims.report_lag_min"
     outcome, golden = figures(sweep_folder(tmp_path, ["response.analysts.staff", lag]))
     fig = outcome.build()
-    assert fig.axes[-1].get_xlabel().endswith("\nresponse.analysts.staff")
+    assert fig.get_supxlabel().endswith("\nresponse.analysts.staff")
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == [
-        f"{lag} = 1", f"{lag} = 2"]
+        f"victim's report delay (minutes) = {v}\n{lag}" for v in (1, 2)]
     fig = golden.build()
     assert all(ax.get_xlabel().endswith(f"\n{lag}") for ax in fig.axes)
 

@@ -218,7 +218,7 @@ def test_legend_says_how_many_cases_lost_nothing(case_losses: Figure) -> None:
     legend = case_losses.axes[0].get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == [
-        "base (40% lost nothing)", "fast (80% lost nothing)"]
+        "base (40% of cases lost nothing)", "fast (80% of cases lost nothing)"]
 
 
 def test_survival_curves_of_losses_and_exposure(case_losses: Figure) -> None:
@@ -244,7 +244,7 @@ def test_words_of_the_case_losses(case_losses: Figure) -> None:
     hist, tail = case_losses.axes
     assert hist.get_xlabel() == "money lost per case (yuan, log scale)"
     assert tail.get_ylabel() == "share of cases (log scale)"
-    assert "per case, all replications kept" in case_losses.texts[-1].get_text()
+    assert "per case, all kept replications" in case_losses.texts[-1].get_text()
 
 
 def test_many_cases_are_drawn_without_markers(tmp_path: Path) -> None:
@@ -272,21 +272,60 @@ def test_no_case_lost_anything_is_said_in_words(tmp_path: Path) -> None:
 
 
 def test_losses_per_replication_are_points_over_boxes(tmp_path: Path) -> None:
-    """Each replication that lost money is a point (spread sideways); the median is the box's."""
-    data = Losses("replication", {"base": fen(0, 1000, 4000), "fast": fen(0, 0, 0)}, None)
+    """Each replication that lost money is a point (spread sideways); the median is the box's.
+
+    Losses from ¥1,000 to ¥40,000 span more than a factor ten: a log axis,
+    on which the replications that lost nothing are counted, not drawn.
+    """
+    data = Losses("replication", {"base": fen(0, 1000, 40000), "fast": fen(0, 0, 0)}, None)
     fig = loss_distribution(folder_of("compare", ["base", "fast"], tmp_path), data)
     (ax,) = fig.axes
     x, y = xy(one_line(fig, "lost:base"))
     assert x == pytest.approx([-0.15, 0.15])
-    assert y == [1000.0, 4000.0]
+    assert y == [1000.0, 40000.0]
     assert xy(one_line(fig, "lost:fast")) == ([], [])
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == [
-        "base\n(33% lost nothing)", "fast\n(100% lost nothing)"]
+        "base\n(33% of replications lost nothing)", "fast\n(100% of replications lost nothing)"]
     medians = [xy(ln)[1] for ln in ax.get_lines() if not ln.get_gid()]
-    assert [2500.0, 2500.0] in medians
+    assert [20500.0, 20500.0] in medians
     assert fig.get_suptitle() == "Money lost per replication, by policy"
-    assert "per replication" in fig.texts[-1].get_text()
+    note = fig.texts[-1].get_text()
+    assert "per replication: each point is one replication's total" in note
+    assert "replications that lost nothing are counted but not drawn on log axes" in note
+    assert "cases" not in note
+
+
+def _tick_texts(fig: Figure) -> list[str]:
+    """Return every y tick label (major and minor) drawn on the rendered figure."""
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    ticks = [*ax.yaxis.get_majorticklabels(), *ax.yaxis.get_minorticklabels()]
+    return [t.get_text() for t in ticks if t.get_text() and t.get_visible()]
+
+
+def test_a_narrow_range_of_losses_is_linear_with_yuan_ticks(tmp_path: Path) -> None:
+    """¥9.6 M to ¥12.4 M: a log axis adds nothing; linear, every tick in yuan, zeros drawn."""
+    data = Losses("replication", {"base": fen(9.6e6, 12.4e6, 11e6),
+                                  "fast": fen(0, 10e6, 10.5e6)}, None)
+    fig = loss_distribution(folder_of("compare", ["base", "fast"], tmp_path), data)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "linear"
+    assert ax.get_ylabel() == "money lost per replication (yuan)"
+    assert sorted(xy(one_line(fig, "lost:fast"))[1]) == [0.0, 10e6, 10.5e6]
+    assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= 12.4e6  # every point in view
+    ticks = _tick_texts(fig)
+    assert ticks and all(t.startswith("¥") for t in ticks), ticks
+    assert "not drawn on log axes" not in fig.texts[-1].get_text()
+
+
+def test_every_tick_of_a_log_axis_is_in_yuan(tmp_path: Path) -> None:
+    """A range within two decades used to get unformatted minor labels (1.1 x 10^7)."""
+    data = Losses("replication", {"base": fen(2e5, 9e6, 1.2e7)}, None)
+    fig = loss_distribution(folder_of("compare", ["base"], tmp_path), data)
+    assert fig.axes[0].get_yscale() == "log"
+    ticks = _tick_texts(fig)
+    assert len(ticks) >= 3 and all(t.startswith("¥") for t in ticks), ticks
 
 
 def test_replications_that_lost_nothing_keep_a_linear_axis(tmp_path: Path) -> None:
@@ -296,4 +335,23 @@ def test_replications_that_lost_nothing_keep_a_linear_axis(tmp_path: Path) -> No
     (ax,) = fig.axes
     assert ax.get_yscale() == "linear"
     assert [t.get_text() for t in ax.get_xticklabels()] == [
-        "base\n(100% lost nothing)", "fast\n(no cases)"]
+        "base\n(100% of replications lost nothing)", "fast\n(no replications)"]
+
+
+def test_value_labels_stay_inside_their_panel(comparison: Figure) -> None:
+    """A label by a point near a panel's edge grows inwards: none crosses a spine.
+
+    Fast's +¥1,500 lies near the right end of the money-saved panel, slow's
+    -¥25 k far left: centred on their points, they ran past the edge.
+    """
+    renderer = comparison.canvas.get_renderer()  # type: ignore[attr-defined]
+    checked = 0
+    for ax in comparison.axes:
+        box = ax.get_window_extent(renderer)
+        for text in ax.texts:
+            if text.get_text() == "n/a":
+                continue  # an undefined difference has no place on the axis
+            inner = text.get_window_extent(renderer)
+            assert box.x0 <= inner.x0 and inner.x1 <= box.x1, text.get_text()
+            checked += 1
+    assert checked == 5

@@ -3,9 +3,9 @@
 Sweep folders are written here with a small curve table whose means and
 intervals are chosen by hand (grid points out of order, a categorical key, a
 second key for panels), so each drawn line and band is checked against the
-numbers it must show; the golden-hour series are built by hand too. The
-Xiamen mark is checked on the manifest fields it is read from. Figures are
-built on their own Agg canvases, never through pyplot, so none is left open.
+numbers it must show; the golden-hour series are built by hand too (the
+Xiamen mark: tests/test_plotting_observed.py). Figures are built on their
+own Agg canvases, never through pyplot, so none is left open.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from fraudsim.plotting.curves import (
     golden_hour_binned,
     golden_hour_sweep,
     outcome_curve,
-    xiamen_point,
 )
 from fraudsim.plotting.folder import ResultsFolder, open_folder
 from fraudsim.plotting.series import GoldenHour
@@ -147,6 +146,13 @@ def assert_line(where: Figure | Axes, gid: str, x: list[float], y: list[float]) 
     assert got_y == pytest.approx(y), gid
 
 
+def legend_texts(fig: Figure) -> list[str]:
+    """Return the entries of the figure's one legend (under the axes)."""
+    (legend,) = fig.legends
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def band(fig: Figure, gid: str) -> PolyCollection:
     found = [c for ax in fig.axes for c in ax.collections if c.get_gid() == f"band:{gid}"]
     assert len(found) == 1 and isinstance(found[0], PolyCollection), gid
@@ -205,9 +211,7 @@ def test_words_of_the_outcome_curve(one_key_curve: Figure) -> None:
     assert share_ax.get_ylabel() == "share of exposed\nmoney saved"
     assert yuan_ax.get_ylabel() == "money saved per\nreplication (yuan)"
     assert yuan_ax.get_xlabel() == f"stop-payment latency of bank b1 (minutes)\n{LATENCY}"
-    legend = share_ax.get_legend()
-    assert legend is not None and legend.get_title().get_text() == "policy"
-    assert [t.get_text() for t in legend.get_texts()] == ["base", "fast"]
+    assert legend_texts(one_key_curve) == ["base", "fast"]
     assert one_key_curve.get_suptitle() == (
         "Money saved against stop-payment latency of bank b1 (minutes)")
     assert "lines: mean over 5 replications per point" in one_key_curve.texts[-1].get_text()
@@ -231,81 +235,18 @@ def test_a_second_key_gives_one_column_per_value(lag_sweep: ResultsFolder) -> No
     fig = outcome_curve(lag_sweep)
     assert len(fig.axes) == 4
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == [f"{TRIAGE} = fifo", f"{TRIAGE} = lifo"]
+    assert titles == [f"triage (analysts) = {t}\n{TRIAGE}" for t in ("fifo", "lifo")]
     assert_line(fig, "saved_share:fast:lifo", [0.0, 60.0, 600.0], [0.75, 0.55, 0.35])
     assert xy(fig, "saved_yuan:base:fifo")[1] == pytest.approx([800.0, 600.0, 400.0])
-    legends = [ax.get_legend() for ax in fig.axes]
-    assert legends[0] is not None and all(lg is None for lg in legends[1:])
+    assert legend_texts(fig) == ["base", "fast"]
 
 
 def test_the_x_key_can_be_chosen(lag_sweep: ResultsFolder) -> None:
     """Triage along x instead: one column per report delay."""
     fig = outcome_curve(lag_sweep, TRIAGE)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == [f"{LAG} = 0", f"{LAG} = 60", f"{LAG} = 600"]
+    assert titles == [f"victim's report delay (minutes) = {v}\n{LAG}" for v in (0, 60, 600)]
     assert_line(fig, "saved_share:base:60", [0.0, 1.0], [0.6, 0.5])
-
-
-# -- the Xiamen case --------------------------------------------------------------------------
-
-
-def xiamen_folder(path: Path, latency: Any, installments: Sequence[Sequence[int]] = ((10**8,),),
-                  name: str = "xiamen-2023") -> ResultsFolder:
-    """A sweep folder of the Xiamen replay whose bank stops after ``latency``."""
-    scenario = {"name": name, "banks": {"xiamen_bank": {"stop_latency_min": latency}},
-                "scripted_cases": [{"installments_fen": list(i)} for i in installments]}
-    return ResultsFolder(path, "sweep", {"scenario": scenario})
-
-
-KEY = "banks.xiamen_bank.stop_latency_min"
-
-
-def test_xiamen_point_is_the_replays_latency_and_paid_money(tmp_path: Path) -> None:
-    """The observed stop latency of the replay and all the scripted payments, in yuan."""
-    folder = xiamen_folder(tmp_path, {"kind": "constant", "value": 2.5},
-                           [[100_000_000, 50_000_000], [1_000]])
-    assert xiamen_point(folder, KEY) == (2.5, 1_500_010.0)
-    assert xiamen_point(xiamen_folder(tmp_path, 4), KEY) == (4.0, 1_000_000.0)
-
-
-@pytest.mark.parametrize(("latency", "name", "key"), [
-    ({"kind": "lognormal", "median": 5, "p95": 60}, "xiamen-2023", KEY),
-    (2.5, "busy-town", KEY),
-    (2.5, "xiamen-2023", "banks.xiamen_bank.freeze_latency_min"),
-    (2.5, "xiamen-2023", "banks.other_bank.stop_latency_min"),
-])
-def test_no_xiamen_point_where_it_does_not_apply(
-    tmp_path: Path, latency: Any, name: str, key: str
-) -> None:
-    """Only the Xiamen replay, swept on a bank's stop latency that has one fixed value."""
-    assert xiamen_point(xiamen_folder(tmp_path, latency, name=name), key) is None
-
-
-def test_outcome_curve_marks_the_observed_case_on_both_panels(tmp_path: Path) -> None:
-    """A star at (2.5 min, 100% saved) and at (2.5 min, ¥1 M), with a dashed line at 2.5."""
-    rows: list[Row] = [({KEY: v}, "base", 1.0 if v < 3 else 0.0, 1e6 if v < 3 else 0.0, 2)
-                       for v in (1, 10)]
-    scenario = {"banks": {"xiamen_bank": {"stop_latency_min": 2.5}},
-                "scripted_cases": [{"installments_fen": [100_000_000]}]}
-    fig = outcome_curve(sweep_folder(tmp_path, {KEY: [1, 10]}, rows, ["base"], "xiamen-2023",
-                                     scenario))
-    stars = sorted(xy(ax, "xiamen") for ax in fig.axes)
-    assert stars == [([2.5], [1.0]), ([2.5], [1_000_000.0])]
-    legend = fig.axes[0].get_legend()
-    assert legend is not None
-    assert "Xiamen 2023-09-27 (observed)" in [t.get_text() for t in legend.get_texts()]
-
-
-def test_no_xiamen_mark_on_a_categorical_axis(tmp_path: Path) -> None:
-    """Swept distributions are categories: the observed latency has no place on that axis."""
-    values = [{"kind": "exponential", "mean": 1}, {"kind": "exponential", "mean": 10}]
-    rows: list[Row] = [({KEY: v}, "base", 0.5, 1.0, 2) for v in values]
-    scenario = {"banks": {"xiamen_bank": {"stop_latency_min": 2.5}}, "scripted_cases": []}
-    folder = sweep_folder(tmp_path, {KEY: values}, [
-        ({KEY: json.dumps(v, sort_keys=True)}, p, s, y, n) for v, p, s, y, n in rows],
-        ["base"], "xiamen-2023", scenario)
-    assert xiamen_point(folder, KEY) == (2.5, 0.0)
-    assert not lines(outcome_curve(folder), "xiamen")
 
 
 # -- the golden hour from case tables -----------------------------------------------------------
@@ -362,9 +303,16 @@ def test_never_reported_cases_are_a_dotted_line(run_golden: Figure) -> None:
     (ax,) = run_golden.axes
     dotted = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
     assert len(dotted) == 1 and np.asarray(dotted[0].get_ydata(), float).tolist() == [0.2, 0.2]
-    legend = ax.get_legend()
-    assert legend is not None
-    assert [t.get_text() for t in legend.get_texts()].count("dotted: cases never reported") == 1
+    assert legend_texts(run_golden).count("dotted: cases never reported") == 1
+
+
+def test_the_golden_hour_legend_is_under_the_axes(run_golden: Figure) -> None:
+    """Error bars reach 100%: the legend sits below the axes, clear of every bar."""
+    renderer = run_golden.canvas.get_renderer()  # type: ignore[attr-defined]
+    (ax,) = run_golden.axes
+    (legend,) = run_golden.legends
+    assert ax.get_legend() is None
+    assert legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
 
 
 def test_several_policies_are_dodged_and_not_annotated() -> None:

@@ -8,6 +8,7 @@ and renders it to PNG or SVG without timestamps.
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from fraudsim.plotting.style import (
     policy_colour,
     policy_colours,
     render,
+    share_text,
     styled,
     with_style,
     yuan_axis_formatter,
@@ -297,3 +299,38 @@ def test_bottom_legend_is_one_row_above_the_note() -> None:
     assert isinstance(engine, ConstrainedLayoutEngine)
     assert engine.get()["rect"][1] == pytest.approx(0.04 + 0.05)
 
+
+
+def test_bottom_legend_wraps_into_rows_and_keeps_room_above_it() -> None:
+    """Five entries, three to a row: two rows reserved, plus the height asked for above."""
+    fig = new_figure()
+    handles = [Patch(label=f"policy {i}") for i in range(5)]
+    top = bottom_legend(fig, handles, "a note", above=0.075, columns=3)
+    (legend,) = fig.legends
+    fig.canvas.draw()
+    rows = {round(t.get_window_extent().y0, 3) for t in legend.get_texts()}
+    assert len(rows) == 2
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    assert engine.get()["rect"][1] == pytest.approx(0.04 + 0.05 * 2 + 0.075)
+    assert top == pytest.approx(0.04 + 0.05 * 2)  # where a shared x label can stand
+
+
+@pytest.mark.parametrize(("share", "places", "text"), [
+    (0.99974, 1, "99.97%"),
+    (0.99974, 0, "99.97%"),
+    (0.9995, 1, "99.95%"),
+    (0.0002, 1, "0.02%"),
+    (0.1718, 0, "17%"),
+    (0.5, 1, "50.0%"),
+    (1.0, 1, "100.0%"),
+    (0.0, 0, "0%"),
+    (1 - 1e-9, 1, ">99.9999%"),
+    (1e-9, 1, "<0.0001%"),
+    (math.nan, 1, "\u2013"),
+])
+def test_share_text_never_rounds_a_part_to_all_or_nothing(
+    share: float, places: int, text: str
+) -> None:
+    """Only all is 100% and only nothing is 0%: a part gets the places it needs."""
+    assert share_text(share, places) == text

@@ -242,3 +242,21 @@ def test_long_cases_in_hours_with_several_payments(traced: TracedCase) -> None:
         assert "· policy slow_bank · seed" in foot and "not shown" not in foot
     finally:
         fig.clear()
+
+
+@pytest.mark.parametrize(("exposed", "saved", "share"), [
+    (260_365_028, 260_296_228, "99.97%"),  # ¥689 cashed out of ¥2.6 M: not "100.0%"
+    (10**9, 10**9 - 1, ">99.9999%"),
+    (10**9, 1, "<0.0001%"),
+    (10**6, 10**6, "100.0%"),
+    (10**6, 0, "0.0%"),
+])
+def test_the_title_never_rounds_a_part_to_all_or_nothing(
+    traced: TracedCase, exposed: int, saved: int, share: str
+) -> None:
+    """A case that lost money is never "100.0% saved", one that saved some never "0.0%"."""
+    fig = draw(traced, TIMELINE, exposed_fen=exposed, saved_fen=saved)
+    try:
+        assert f" at stake, {share} saved\n" in fig.get_suptitle()
+    finally:
+        fig.clear()

@@ -117,8 +117,14 @@ def test_esc_escapes_markup_and_both_quotes() -> None:
     (0.5, "cases", "0.5"),
     (84.333, "cases", "84.3"),
     (1234.33, "cases", "1,234.3"),  # a mean of counts over replications, not 1.23e+03
-    (-0.001, "yuan", "¥0.00"),  # no minus on a rounded zero
-    (-0.4, "fen", "¥0.00"),
+    (-0.001, "yuan", "¥0"),  # no minus on a rounded zero, no cents on a whole yuan
+    (-0.4, "fen", "¥0"),
+    (0, "fen", "¥0"),
+    (5_000, "fen", "¥50"),
+    (-0.5, "minutes", "\u22120.5 min"),  # one minus sign for every unit
+    (-0.041, "share", "\u22124.1%"),
+    (-0.0001, "share", "0.0%"),
+    (-2, "cases", "\u22122"),
 ])
 def test_fmt_shows_money_in_yuan_shares_in_percent_and_minutes_with_a_unit(
     value: float, unit: str, text: str
@@ -186,7 +192,7 @@ def test_scenario_section_describes_the_scenario_from_the_manifest(tmp_path: Pat
         "description": "A &lt;b&gt;made-up&lt;/b&gt; town &amp; 厦门",
         "seed": "9",
         "simulated period": "3.0 days (+1.0 days to drain), warm-up 0.5 days",
-        "scam contacts": "40 per hour on average, 0.1 intercepted",
+        "scam contacts": "40 per hour on average, 10.0% intercepted",
         "scam types": "investment, customer_service",
         "regions": "xiamen",
         "banks": "b1, b2",
@@ -244,22 +250,44 @@ def test_policy_section_of_a_sweep_lists_the_swept_values(tmp_path: Path) -> Non
 
 
 SUMMARY = """metric,value,unit
+exposed_fen,18226621119,fen
 saved_fen,150000000,fen
+prevented_by_recall_fen,0,fen
+cashed_out_via_atm_fen,978711517,fen
 saved_share,0.25,share of exposed
+lost_fen,4000,fen
+saved_yuan,1500000,yuan
+lost_yuan,40,yuan
 cases,12,cases
 report_to_first_stop_median_min,3.5,minutes
 analysts_wait_mean_min,,minutes
 """
 
 
-def test_run_headline_formats_every_summary_row(tmp_path: Path) -> None:
-    """One replication: the summary as it is, formatted by unit, without intervals."""
+def test_run_headline_names_every_summary_row_in_words(tmp_path: Path) -> None:
+    """One replication: rows in words over their column, fen twins of yuan rows left out.
+
+    Money rows show yuan, so a label never names fen; zero money is ¥0.
+    """
     html = headline_section(folder(tmp_path, "run", {"summary.csv": SUMMARY}))
     assert html.startswith("<h2>Headline results</h2>")
     assert "no confidence intervals" in html
-    assert rows(html) == [["saved_fen", "¥1,500,000"], ["saved_share", "25.0%"],
-                          ["cases", "12"], ["report_to_first_stop_median_min", "3.5 min"],
-                          ["analysts_wait_mean_min", NONE]]
+
+    def row(label: str, name: str, value: str) -> list[str]:
+        return [f"{label}<br><code class='note'>{name}</code>", value]
+
+    assert rows(html) == [
+        row("money exposed (planned payments)", "exposed_fen", "¥182,266,211"),
+        row("money prevented: recall", "prevented_by_recall_fen", "¥0"),
+        row("money cashed out via atm", "cashed_out_via_atm_fen", "¥9,787,115"),
+        row("share of exposed money saved", "saved_share", "25.0%"),
+        row("money saved (prevented + frozen)", "saved_yuan", "¥1,500,000"),
+        row("money lost (cashed out)", "lost_yuan", "¥40"),
+        row("hooked victims (cases)", "cases", "12"),
+        row("report to first stop, median (minutes)", "report_to_first_stop_median_min",
+            "3.5 min"),
+        row("wait for an analyst, mean (minutes)", "analysts_wait_mean_min", NONE),
+    ]
 
 
 def test_a_missing_table_is_a_results_folder_error(tmp_path: Path) -> None:
@@ -315,7 +343,7 @@ def test_sweep_headline_has_one_row_per_grid_point_and_policy(tmp_path: Path) ->
             "<th>saved per replication</th><th>lost per replication</th>") in html
     assert rows(html) == [
         ["1", "base", "4", ci("90.0%", "85.0%", "95.0%"),
-         ci("¥1,500,000", "¥1,400,000", "¥1,600,000"), ci("¥0.00", "¥0.00", "¥0.00")],
+         ci("¥1,500,000", "¥1,400,000", "¥1,600,000"), ci("¥0", "¥0", "¥0")],
         ["30", "base", "4", ci("10.0%", "5.0%", "15.0%"),
          ci("¥150,000", "¥100,000", "¥200,000"), ci("¥1,350,000", "¥1,300,000", "¥1,400,000")],
     ]

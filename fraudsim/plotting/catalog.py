@@ -92,7 +92,8 @@ def _golden_binned(folder: ResultsFolder) -> list[FigureSpec]:
         "golden-hour", "Golden hour",
         "Share of money saved among reported cases, by the time from realising to reporting; "
         "dotted: cases never reported.",
-        lambda: golden_hour_binned(list(binned.values()), colours, source))]
+        lambda: golden_hour_binned(list(binned.values()), colours, source,
+                                   series.warmup_note(folder)))]
 
 
 def _case_figures(folder: ResultsFolder, case: int | None) -> list[FigureSpec]:

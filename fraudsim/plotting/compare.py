@@ -7,15 +7,16 @@ import math
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, MaxNLocator
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
 
 from fraudsim.plotting.folder import ResultsFolder
 from fraudsim.plotting.labels import measure_label
-from fraudsim.plotting.series import Difference, Losses, ccdf, differences
+from fraudsim.plotting.series import Difference, Losses, ccdf, differences, warmup_note
 from fraudsim.plotting.style import (
     footnote,
     new_figure,
     policy_colours,
+    share_text,
     with_style,
     yuan_axis_formatter,
     yuan_short,
@@ -40,10 +41,31 @@ def _value_text(measure: str, value: float) -> str:
     return f"{sign}{abs(value):.1f} min"
 
 
+def _x_range(rows: list[Difference]) -> tuple[float, float]:
+    """Return x limits holding zero, every mean and interval, with room for the value labels."""
+    ends = [v for d in rows for v in (d.mean, d.low, d.high) if not math.isnan(v)] + [0.0]
+    low, high = min(ends), max(ends)
+    pad = 0.08 * (high - low) if high > low else 1.0
+    return low - pad, high + pad
+
+
+def _label_side(x: float, limits: tuple[float, float]) -> tuple[str, float]:
+    """Return (alignment, offset in points) so a value label near an edge grows inwards."""
+    low, high = limits
+    where = (x - low) / (high - low)
+    if where < 0.3:
+        return "left", -6.0
+    if where > 0.7:
+        return "right", 6.0
+    return "center", 0.0
+
+
 def _difference_panel(ax: Axes, measure: str, rows: list[Difference],
                       colours: dict[str, str]) -> None:
     """Draw one measure's differences as points with 95% interval bars, first row on top."""
     ys = np.arange(len(rows))[::-1]
+    limits = _x_range(rows)
+    ax.set_xlim(*limits)
     for y, d in zip(ys, rows, strict=True):
         clear = d.low > 0 or d.high < 0
         xerr = np.nan_to_num([[d.mean - d.low], [d.high - d.mean]])
@@ -51,8 +73,11 @@ def _difference_panel(ax: Axes, measure: str, rows: list[Difference],
                            markersize=11, capsize=6, linewidth=2.5,
                            markerfacecolor=colours[d.policy] if clear else "white")
         bars.lines[0].set_gid(f"{measure}:{d.policy}")
-        ax.annotate(_value_text(measure, d.mean), (d.mean, y), xytext=(0, 12),
-                    textcoords="offset points", ha="center", fontsize=11)
+        # Labels near a panel's edge are anchored at the point and grow inwards.
+        ha, dx = _label_side(d.mean, limits) if not math.isnan(d.mean) else ("center", 0.0)
+        ax.annotate(_value_text(measure, d.mean), (d.mean, y), xytext=(dx, 12),
+                    textcoords="offset points", ha=ha, fontsize=11,
+                    annotation_clip=False, gid=f"value:{measure}:{d.policy}")
     ax.axvline(0, color="#555555", linewidth=1.2)
     ax.set_yticks(ys, [d.policy for d in rows])
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -97,9 +122,11 @@ def _log_bins(values: list[np.ndarray]) -> np.ndarray:
     return np.logspace(low, max(high, low + 1), 4 * max(1, high - low) + 1)
 
 
-def _zero_note(values: np.ndarray) -> str:
-    zero = float(np.mean(values <= 0)) if len(values) else math.nan
-    return f"{zero:.0%} lost nothing" if not math.isnan(zero) else "no cases"
+def _zero_note(values: np.ndarray, unit: str) -> str:
+    """Say what share of the cases (or replications) lost nothing."""
+    if not len(values):
+        return f"no {unit}s"
+    return f"{share_text(float(np.mean(values <= 0)), 0)} of {unit}s lost nothing"
 
 
 def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
@@ -110,7 +137,7 @@ def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
                                     else [])
     bins = _log_bins(series)
     for policy, values in yuan.items():
-        label = f"{policy} ({_zero_note(values)})"
+        label = f"{policy} ({_zero_note(values, 'case')})"
         hist_ax.hist(values[values > 0], bins=bins, histtype="step", linewidth=2.5,
                      color=colours[policy], label=label)
         x, share = ccdf(values)
@@ -141,23 +168,53 @@ def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
         ax.xaxis.set_major_formatter(yuan_axis_formatter())
 
 
-def _replication_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
-    """Per-replication losses of each policy: box and points on a log axis."""
+LOG_RANGE = 10.0
+"""Losses spanning less than this factor are drawn on a linear axis: a log one adds nothing."""
+
+
+def wide_range(positive: list[np.ndarray]) -> bool:
+    """Return whether positive losses span a factor :data:`LOG_RANGE` or more (a log axis helps)."""
+    pooled = np.concatenate(positive) if positive else np.zeros(0)
+    return len(pooled) > 0 and float(pooled.max()) >= LOG_RANGE * float(pooled.min())
+
+
+def _loss_axis(ax: Axes, log: bool) -> None:
+    """Scale and label the y axis of per-replication losses, once the points are drawn.
+
+    Every tick is written in yuan: on a log axis the majors are 1, 2 and 5
+    times powers of ten and the minors are left unlabelled.
+    """
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(yuan_axis_formatter())
+    ax.set_ylabel("money lost per replication (yuan" + (", log scale)" if log else ")"))
+
+
+def _replication_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> bool:
+    """Per-replication losses of each policy, box and points; return whether the axis is log.
+
+    A log axis cannot show replications that lost nothing; a linear one
+    (losses within a factor :data:`LOG_RANGE`) shows them all.
+    """
     ax = fig.subplots()
     policies = list(data.lost_fen)
     values = [data.lost_fen[p] / 100 for p in policies]
-    positive = [v[v > 0] for v in values]
-    ax.boxplot([v if len(v) else [math.nan] for v in positive], positions=range(len(policies)),
+    log = wide_range([v[v > 0] for v in values])
+    shown = [v[v > 0] if log else v for v in values]
+    ax.boxplot([v if len(v) else [math.nan] for v in shown], positions=range(len(policies)),
                widths=0.5, showfliers=False)
-    for i, (policy, v) in enumerate(zip(policies, positive, strict=True)):
+    for i, (policy, v) in enumerate(zip(policies, shown, strict=True)):
         jitter = np.linspace(-0.15, 0.15, len(v)) if len(v) > 1 else np.zeros(len(v))
         ax.plot(i + jitter, v, "o", color=colours[policy], alpha=0.7, gid=f"lost:{policy}")
-    if any(len(v) for v in positive):
-        ax.set_yscale("log")
-    ax.set_xticks(range(len(policies)), [f"{p}\n({_zero_note(v)})"
+    _loss_axis(ax, log)
+    ax.set_xticks(range(len(policies)), [f"{p}\n({_zero_note(v, 'replication')})"
                                          for p, v in zip(policies, values, strict=True)])
-    ax.yaxis.set_major_formatter(yuan_axis_formatter())
-    ax.set_ylabel("money lost per replication (yuan, log scale)")
+    return log
 
 
 @with_style
@@ -172,12 +229,17 @@ def loss_distribution(folder: ResultsFolder, data: Losses) -> Figure:
     fig = new_figure()
     if data.unit == "case":
         _case_losses(fig, data, colours)
+        log = True
     else:
-        _replication_losses(fig, data, colours)
+        log = _replication_losses(fig, data, colours)
     fig.suptitle("Losses per policy: most cases lose little, a few lose most"
                  if data.unit == "case" else "Money lost per replication, by policy")
-    source = ("per case, all replications kept" if folder.kind == "compare" and
-              data.unit == "case" else f"per {data.unit}")
+    if data.unit == "case":
+        source = "per case" + (", all kept replications" if folder.kind == "compare" else "")
+    else:
+        source = "per replication: each point is one replication's total"
+    zeros = (f" · {data.unit}s that lost nothing are counted but not drawn on log axes"
+             if log else "")
     footnote(fig, f"{folder.scenario_name} · {folder.kind} · losses = money cashed out, "
-             f"{source} · cases that lost nothing are counted but not drawn on log axes")
+             f"{source}{zeros}{warmup_note(folder)}")
     return fig

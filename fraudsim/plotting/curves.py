@@ -11,8 +11,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from fraudsim.plotting.folder import ResultsFolder
-from fraudsim.plotting.labels import is_stop_latency, key_label
-from fraudsim.plotting.replay import XIAMEN
+from fraudsim.plotting.labels import key_label
+from fraudsim.plotting.observed import Observed, xiamen_point
 from fraudsim.plotting.series import (
     REPORT_BIN_LABELS,
     REPORT_BINS_MIN,
@@ -24,13 +24,21 @@ from fraudsim.plotting.series import (
 )
 from fraudsim.plotting.style import (
     OKABE_ITO,
+    bottom_legend,
     footnote,
     new_figure,
     percent_formatter,
     policy_colours,
     with_style,
     yuan_axis_formatter,
+    yuan_short,
 )
+
+LEGEND_COLUMNS = 4
+"""Entries per row of a legend under the axes: long policy names still fit a slide."""
+
+SHARED_LABEL_HEIGHT = 0.075
+"""Height (figure fraction) of a two-line x label shared by the columns of a figure."""
 
 GOLDEN_HOUR_MIN = 60.0
 """The first hour after realising, when stopping the money is most likely."""
@@ -44,46 +52,66 @@ def _draw_band(ax: Axes, band: Band, colour: str, label: str | None, measure: st
     ax.plot(band.x, band.mean, color=colour, marker="o", label=label, gid=gid)
 
 
-def _set_x(ax: Axes, axis: XAxis) -> None:
-    ax.set_xlabel(key_label(axis.key))
+def _set_x(ax: Axes, axis: XAxis, label: bool = True) -> None:
+    """Label the x axis (unless the figure shares one label) and name categories."""
+    if label:
+        ax.set_xlabel(key_label(axis.key))
     if not axis.numeric:
         ax.set_xticks(range(len(axis.labels)), axis.labels, rotation=20, ha="right")
 
 
-def xiamen_point(folder: ResultsFolder, x_key: str) -> tuple[float, float] | None:
-    """Return (latency, yuan) of the real Xiamen case when this sweep can show it.
-
-    The replay's bank latency is the one that reproduces the reported stop
-    three minutes after the report (0.5 min call + 2.5 min bank); all of the
-    victim's money (the scripted payments) was saved.
-    """
-    if folder.scenario_name != XIAMEN or not is_stop_latency(x_key):
-        return None
-    scenario: dict[str, Any] = folder.manifest["scenario"]
-    bank = x_key.split(".")[1]
-    latency = scenario.get("banks", {}).get(bank, {}).get("stop_latency_min")
-    value = latency.get("value") if isinstance(latency, dict) else latency
-    if not isinstance(value, int | float):
-        return None
-    paid = sum(sum(c.get("installments_fen", [])) for c in scenario.get("scripted_cases", []))
-    return float(value), paid / 100
+def xiamen_label(point: Observed) -> str:
+    """Return the legend text of the real case, from the shipped replay's numbers."""
+    return (f"Xiamen 2023-09-27 (observed): stopped {point.after_report:g} min after the "
+            f"report, all {yuan_short(point.yuan * 100)} saved")
 
 
-def _mark_xiamen(share_ax: Axes, yuan_ax: Axes, point: tuple[float, float]) -> None:
-    x, yuan = point
-    for ax, y in ((share_ax, 1.0), (yuan_ax, yuan)):
+def _mark_xiamen(share_ax: Axes, yuan_ax: Axes, point: Observed) -> None:
+    """Star the real case in both panels of a column, named briefly beside the top star."""
+    x = point.latency
+    for ax, y in ((share_ax, 1.0), (yuan_ax, point.yuan)):
         ax.axvline(x, color=OKABE_ITO["vermillion"], linestyle="--", linewidth=1.5)
         ax.plot([x], [y], marker="*", markersize=22, color=OKABE_ITO["vermillion"],
                 markeredgecolor="black", linestyle="none", zorder=5, gid="xiamen",
-                label="Xiamen 2023-09-27 (observed)")
-    share_ax.annotate("Xiamen 2023: stopped 3 min after the report,\nall ¥1.5 M saved",
-                      (x, 1.0), xytext=(12, -38), textcoords="offset points", fontsize=12,
-                      color=OKABE_ITO["vermillion"])
+                label=xiamen_label(point))
+    # The name goes on the side of the star with more room, so it stays in its panel.
+    low, high = share_ax.get_xlim()
+    right = x <= (low + high) / 2
+    share_ax.annotate("Xiamen 2023\n(observed)", (x, 1.0), xytext=(14 if right else -14, -10),
+                      textcoords="offset points", ha="left" if right else "right", va="top",
+                      fontsize=12, color=OKABE_ITO["vermillion"], gid="xiamen-note")
 
 
 def _panels(folder: ResultsFolder, x_key: str) -> str | None:
     others = [k for k in folder.vary if k != x_key]
     return others[0] if others else None
+
+
+def panel_title(key: str, value: str) -> str:
+    """Return a panel's title: the other key in words with its value, over its path."""
+    return f"{key_label(key).splitlines()[0]} = {value}\n{key}"
+
+
+def _handles(axes: list[Axes]) -> list[Any]:
+    """Return one handle per label drawn in any of the axes (policies, the real case)."""
+    found: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(label, handle)
+    return list(found.values())
+
+
+def _draw_column(share_ax: Axes, yuan_ax: Axes, share: list[Band], yuan: list[Band],
+                 colours: dict[str, str]) -> None:
+    """Draw one column of the outcome curve: share saved on top, yuan below."""
+    for b in share:
+        _draw_band(share_ax, b, colours[b.policy], b.policy, SHARE)
+    for b in yuan:
+        _draw_band(yuan_ax, b, colours[b.policy], None, "saved_yuan")
+    share_ax.set_ylim(-0.02, 1.05)
+    share_ax.yaxis.set_major_formatter(percent_formatter())
+    yuan_ax.yaxis.set_major_formatter(yuan_axis_formatter())
+    yuan_ax.set_ylim(bottom=0)
 
 
 @with_style
@@ -92,7 +120,8 @@ def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
 
     Each line is the mean over replications at each grid point; the band is
     its 95% confidence interval. A two-key sweep gets one column per value of
-    the other key.
+    the other key, under one x label. The real Xiamen case is starred where
+    :func:`~fraudsim.plotting.observed.xiamen_point` says it belongs.
     """
     x_key = x_key or next(iter(folder.vary))
     panel_key = _panels(folder, x_key)
@@ -102,29 +131,31 @@ def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
     fig = new_figure()
     axes = fig.subplots(2, len(panels), sharex=True, squeeze=False)
     colours = policy_colours(folder.policies)
-    point = xiamen_point(folder, x_key)
+    point = xiamen_point(folder, x_key) if axis.numeric else None
     for col, panel in enumerate(panels):
         share_ax, yuan_ax = axes[0][col], axes[1][col]
-        for b in (b for b in share_bands if b.panel == panel):
-            _draw_band(share_ax, b, colours[b.policy], b.policy if col == 0 else None, SHARE)
-        for b in (b for b in yuan_bands if b.panel == panel):
-            _draw_band(yuan_ax, b, colours[b.policy], None, "saved_yuan")
+        _draw_column(share_ax, yuan_ax, [b for b in share_bands if b.panel == panel],
+                     [b for b in yuan_bands if b.panel == panel], colours)
         if panel:
-            share_ax.set_title(f"{panel_key} = {panel}", fontsize=13)
-        if point and axis.numeric:
+            share_ax.set_title(panel_title(str(panel_key), panel), fontsize=12)
+        if point and point.in_panel(panel_key, panel):
             _mark_xiamen(share_ax, yuan_ax, point)
-        share_ax.set_ylim(-0.02, 1.05)
-        share_ax.yaxis.set_major_formatter(percent_formatter())
-        yuan_ax.yaxis.set_major_formatter(yuan_axis_formatter())
-        yuan_ax.set_ylim(bottom=0)
-        _set_x(yuan_ax, axis)
+        _set_x(yuan_ax, axis, label=len(panels) == 1)
     axes[0][0].set_ylabel("share of exposed\nmoney saved")
     axes[1][0].set_ylabel("money saved per\nreplication (yuan)")
-    axes[0][0].legend(loc="best", title="policy")
     fig.suptitle(f"Money saved against {key_label(x_key).splitlines()[0]}")
     n = int(np.nanmax([b.n.max() for b in share_bands])) if share_bands else 0
-    footnote(fig, f"{folder.scenario_name} · sweep · lines: mean over {n} replications per "
-             "point (common random numbers) · bands: 95% confidence intervals")
+    # The legend goes under the panels, where it covers no line.
+    shared = len(panels) > 1
+    # One x label under all columns, in the height kept for it above the legend.
+    label = (fig.supxlabel(key_label(axis.key), va="bottom", fontsize=14, in_layout=False)
+             if shared else None)
+    top = bottom_legend(fig, _handles(list(axes[0])), f"{folder.scenario_name} · sweep · "
+                        f"lines: mean over {n} replications per point (common random "
+                        "numbers) · bands: 95% confidence intervals",
+                        above=SHARED_LABEL_HEIGHT if shared else 0.0, columns=LEGEND_COLUMNS)
+    if label is not None:
+        label.set_y(top)
     return fig
 
 
@@ -140,13 +171,14 @@ def _golden_axes(ax: Axes, span: tuple[float, float] | None) -> None:
 
 @with_style
 def golden_hour_binned(series: Sequence[GoldenHour], colours: dict[str, str],
-                       source: str) -> Figure:
+                       source: str, note: str = "") -> Figure:
     """Share saved by report delay, binned from case tables: one line per policy.
 
     Args:
         series: One binned series per policy (or the run).
         colours: Colour per series label (policy order).
         source: Where the cases come from, for the footnote.
+        note: Ends the footnote (e.g. which cases the warm-up left out).
     """
     fig = new_figure()
     ax = fig.subplots()
@@ -169,10 +201,11 @@ def golden_hour_binned(series: Sequence[GoldenHour], colours: dict[str, str],
     ax.set_xticks(range(len(REPORT_BIN_LABELS)), REPORT_BIN_LABELS, rotation=20, ha="right")
     ax.set_xlim(-0.5, len(REPORT_BIN_LABELS) - 0.5)
     ax.set_xlabel("victim's report delay: from realising to calling the police")
-    ax.legend(loc="upper right")
     fig.suptitle("The golden hour: money saved by how fast the victim reports")
-    footnote(fig, f"{source} · points: Σ saved / Σ exposed of the reported cases in each "
-             "delay bin · bars: 95% confidence intervals (ratio estimator)")
+    # Error bars reach 100%: the legend goes under the axes, where it covers none.
+    bottom_legend(fig, ax.get_legend_handles_labels()[0], f"{source} · points: Σ saved / "
+                  "Σ exposed of the reported cases in each delay bin · bars: 95% confidence "
+                  f"intervals (ratio estimator){note}", columns=LEGEND_COLUMNS)
     return fig
 
 

@@ -24,6 +24,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from fraudsim.experiments.measures import after_warmup
+from fraudsim.model.cases import MINUTES_PER_DAY
 from fraudsim.scenario.loading import validate_scenario
 from fraudsim.scenario.schema import Scenario
 
@@ -112,13 +114,28 @@ class ResultsFolder:
             raise ResultsFolderError(f"{self.path}: {name} is missing{hint}")
         return table
 
-    def kept_cases(self, policy: str) -> pa.Table | None:
-        """Return every kept case table of a policy, concatenated, or None if none was kept."""
+    @property
+    def warmup_min(self) -> float:
+        """Return the end of the scenario's warm-up, in minutes (0: none)."""
+        time = self.manifest["scenario"].get("time") or {}
+        return float(time.get("warmup_days") or 0.0) * MINUTES_PER_DAY
+
+    def kept_cases(self, policy: str, warmup: bool = False) -> pa.Table | None:
+        """Return every kept case table of a policy, concatenated, or None if none was kept.
+
+        Args:
+            policy: The policy.
+            warmup: Keep the cases whose scam contact falls in the warm-up.
+                By default they are cut, exactly as the experiment's measures
+                cut them (:func:`fraudsim.experiments.measures.after_warmup`),
+                so figures count the cases the headline tables count.
+        """
         folder = self.path / "replications" / policy
         paths = sorted(folder.glob("rep-*.cases.parquet")) if folder.is_dir() else []
         if not paths:
             return None
-        return pa.concat_tables([pq.read_table(p) for p in paths])
+        cases = pa.concat_tables([pq.read_table(p) for p in paths])
+        return cases if warmup else after_warmup(cases, self.warmup_min)
 
 
 def read_table(path: Path) -> pa.Table:

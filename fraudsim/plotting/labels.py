@@ -93,3 +93,55 @@ MEASURES = {
 def measure_label(measure: str) -> str:
     """Return a measure's label with its unit."""
     return MEASURES.get(measure, measure.replace("_", " "))
+
+
+RUN_MEASURES = {
+    "contacts": "scam contacts",
+    "intercepted": "contacts intercepted",
+    "cases": "hooked victims (cases)",
+    "reported": "cases reported to the police",
+    "cases_started": "cases taken up by an analyst",
+    "warned": "victims warned by the early-warning team",
+    "dissuaded": "victims dissuaded by early warning",
+    "accounts_frozen": "mule accounts frozen (summed over cases)",
+    "hops_traced": "transfers traced",
+    "exposed_fen": "money exposed (planned payments)",
+    "paid_fen": "money paid by victims",
+    "prevented_fen": "money never paid (prevented)",
+    "frozen_fen": "money frozen (returned)",
+    "cashed_out_fen": "money cashed out",
+    "in_flight_fen": "money in flight at the end",
+    "held_by_stop_fen": "money held by a stop-payment",
+    "frozen_by_police_fen": "money frozen at the police's request",
+    "frozen_by_bank_fen": "money frozen by a bank's own controls",
+    "saved_fen": "money saved (prevented + frozen)",
+    "saved_yuan": "money saved (prevented + frozen)",
+    "lost_fen": "money lost (cashed out)",
+    "lost_yuan": "money lost (cashed out)",
+    "report_to_case_start_median_min": "report to case start, median (minutes)",
+    "report_to_case_start_p90_min": "report to case start, 90th percentile (minutes)",
+}
+"""Labels of a run's summary rows; the value beside each carries its unit (¥, %, min)."""
+
+_RESOURCES = {
+    "call_takers": "a call-taker",
+    "analysts": "an analyst",
+    "patrols": "a patrol",
+    "warning_team": "the early-warning team",
+}
+
+_STATISTICS = {"mean": "mean", "p90": "90th percentile"}
+
+
+def summary_label(metric: str) -> str:
+    """Return the label of a row of a run's ``summary.csv`` (money rows named without fen)."""
+    if metric in RUN_MEASURES:
+        return RUN_MEASURES[metric]
+    if m := re.fullmatch(r"prevented_by_(\w+)_fen", metric):
+        return f"money prevented: {m.group(1).replace('_', ' ')}"
+    if m := re.fullmatch(r"cashed_out_via_(\w+)_fen", metric):
+        return f"money cashed out via {m.group(1).replace('_', ' ')}"
+    if m := re.fullmatch(r"(\w+)_wait_(mean|p90)_min", metric):
+        who = _RESOURCES.get(m.group(1), m.group(1).replace("_", " "))
+        return f"wait for {who}, {_STATISTICS[m.group(2)]} (minutes)"
+    return measure_label(metric)

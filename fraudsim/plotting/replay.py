@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudsim.api import SimulationResult, simulate
-from fraudsim.experiments.measures import replication_metrics
+from fraudsim.experiments.measures import after_warmup, replication_metrics
 from fraudsim.plotting.folder import ResultsFolder, ResultsFolderError, column
 from fraudsim.scenario.policies import scenario_for_policy
 from fraudsim.scenario.schema import Scenario
@@ -75,11 +75,15 @@ def largest_exposure(cases: pa.Table) -> int | None:
     return int(column(cases, "case_id")[int(np.argmax(exposed))])
 
 
-def _recorded_cases(folder: ResultsFolder, rep: int) -> pa.Table | None:
-    """Return the case table the folder holds for the replayed replication, if any."""
+def _recorded_cases(folder: ResultsFolder, rep: int, warmup: bool = True) -> pa.Table | None:
+    """Return the case table the folder holds for the replayed replication, if any.
+
+    A run's table is whole: its summary counts the warm-up's cases too. A
+    comparison's kept table loses its warm-up cases unless ``warmup``.
+    """
     if folder.kind == "run":
         return folder.need("cases.parquet")
-    kept = folder.kept_cases(folder.baseline)
+    kept = folder.kept_cases(folder.baseline, warmup=warmup)
     return None if kept is None else kept.filter(pc.equal(kept.column("replication"), rep))
 
 
@@ -120,15 +124,21 @@ def _check(folder: ResultsFolder, result: SimulationResult) -> None:
 
 
 def default_case(folder: ResultsFolder, plan: CasePlan) -> int | None:
-    """Return the case a presenter most likely wants: Xiamen's case 0, else the largest loss."""
+    """Return the case a presenter most likely wants: Xiamen's case 0, else the largest exposure.
+
+    In a comparison the choice is among the cases its measures count: those
+    after the warm-up (a run's summary counts every case, and so does this).
+    """
     if folder.scenario_name == XIAMEN:
         return 0
-    recorded = _recorded_cases(folder, plan.replication)
+    recorded = _recorded_cases(folder, plan.replication, warmup=False)
     if recorded is not None:
         return largest_exposure(recorded)
     result = simulate(plan.scenario, seed=plan.seed, replication=plan.replication)
     _check(folder, result)
-    return largest_exposure(result.cases)
+    counted = result.cases if folder.kind == "run" else after_warmup(result.cases,
+                                                                       folder.warmup_min)
+    return largest_exposure(counted)
 
 
 def plan_case(folder: ResultsFolder, case: int | None = None) -> CasePlan | None:

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from fraudsim.experiments.stats import estimate, t_critical
+from fraudsim.model.cases import MINUTES_PER_DAY
 from fraudsim.plotting.folder import ResultsFolder, column
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
@@ -255,8 +256,26 @@ class Losses:
     exposed_fen: FloatArray | None
 
 
+def warmup_note(folder: ResultsFolder) -> str:
+    """Say, for a footnote, which cases a figure of case tables counts with a warm-up ("" without).
+
+    A comparison's figures cut the warm-up as its measures do; a run's keep
+    every case, as its summary does. The note is a line of its own (it
+    starts with a line break), to end a footnote with.
+    """
+    days = folder.warmup_min / MINUTES_PER_DAY
+    if days <= 0:
+        return ""
+    if folder.kind == "run":
+        return f"\ncases of the {days:g}-day warm-up included, as in the run's summary"
+    return f"\ncases contacted in the {days:g}-day warm-up left out, as in the tables"
+
+
 def losses(folder: ResultsFolder) -> Losses | None:
-    """Return the losses of a run or a comparison (None if the folder has none)."""
+    """Return the losses of a run or a comparison (None if the folder has none).
+
+    A comparison's kept case tables are cut at the warm-up, like its measures.
+    """
     if folder.kind == "run":
         cases = folder.need("cases.parquet")
         return Losses("case", {folder.scenario_name: _floats(column(cases, "cashed_out_fen"))},

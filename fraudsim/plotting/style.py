@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ParamSpec
@@ -195,6 +196,24 @@ def yuan_short(fen: float) -> str:
     return f"{sign}¥{y:,.0f}"
 
 
+def share_text(share: float, places: int = 1) -> str:
+    """Format a share as a percentage that never rounds a part up to 100% or down to 0%.
+
+    A case that lost ¥689 of ¥2.6 M saved 99.97%, not "100.0%": more
+    places are shown until the rounding stops claiming all or nothing, and
+    past four a bound is shown (``>99.9999%``).
+    """
+    if math.isnan(share):
+        return "\u2013"
+    partial = 0 < share < 1
+    for digits in range(places, 5):
+        text = f"{share:.{digits}%}"
+        if not partial or float(text.rstrip("%")) not in (0.0, 100.0):
+            return text
+    bound = f"{1 - 1e-6:.4%}" if share > 0.5 else f"{1e-6:.4%}"
+    return f">{bound}" if share > 0.5 else f"<{bound}"
+
+
 def yuan_tick(yuan: float) -> str:
     """Format a yuan axis value as briefly as possible: ``¥1.5 M``, ``¥250 k``, ``¥0.5``.
 
@@ -231,7 +250,7 @@ def percent_formatter() -> FuncFormatter:
     return FuncFormatter(fmt)
 
 
-def footnote(fig: Figure, text: str, reserve: float = 0.0) -> None:
+def footnote(fig: Figure, text: str, reserve: float = 0.0) -> float:
     """Write a small source line at the bottom left, below the axes.
 
     Args:
@@ -239,20 +258,43 @@ def footnote(fig: Figure, text: str, reserve: float = 0.0) -> None:
         text: The source line (may hold line breaks).
         reserve: Further height (figure fraction) kept free above it, e.g.
             for a legend below the axes.
+
+    Returns:
+        The bottom of the area left to the axes (figure fraction), where a
+        shared x label can stand.
     """
     engine = fig.get_layout_engine()
     lines = text.count("\n") + 1
+    bottom = 0.04 * lines + reserve
     if isinstance(engine, ConstrainedLayoutEngine):
-        bottom = 0.04 * lines + reserve
         engine.set(rect=(0, bottom, 1, 1 - bottom))
     fig.text(0.005, 0.005, text, fontsize=10, color="#555555", ha="left", va="bottom")
+    return bottom
 
 
 def bottom_legend(fig: Figure, handles: Sequence[Artist], note: str,
-                  title: str | None = None) -> None:
-    """Put a one-row legend under the axes, above the source line ``note``."""
-    rows = 2 if title else 1
-    footnote(fig, note, reserve=0.05 * rows)
-    fig.legend(handles=list(handles), loc="lower center", ncols=len(handles), fontsize=12,
-               title=title, title_fontsize=12,
-               bbox_to_anchor=(0.5, 0.04 * (note.count("\n") + 1)))
+                  title: str | None = None, above: float = 0.0,
+                  columns: int | None = None) -> float:
+    """Put a legend under the axes, above the source line ``note``.
+
+    Args:
+        fig: The figure (constrained layout).
+        handles: What the legend shows.
+        note: The source line.
+        title: The legend's title, if any.
+        above: Further height (figure fraction) kept free between the legend
+            and the axes, e.g. for a shared x label.
+        columns: Entries per row (default: all in one row); more take
+            further rows.
+
+    Returns:
+        The top of the legend (figure fraction): the bottom of the height
+        kept free by ``above``.
+    """
+    columns = max(1, min(len(handles), columns or len(handles)))
+    rows = -(-len(handles) // columns) + (1 if title else 0)
+    footnote(fig, note, reserve=0.05 * rows + above)
+    base = 0.04 * (note.count("\n") + 1)
+    fig.legend(handles=list(handles), loc="lower center", ncols=columns, fontsize=12,
+               title=title, title_fontsize=12, bbox_to_anchor=(0.5, base))
+    return base + 0.05 * rows

@@ -17,6 +17,7 @@ from fraudsim.plotting.style import (
     STATE_LABELS,
     footnote,
     new_figure,
+    share_text,
     with_style,
     yuan_short,
 )
@@ -147,7 +148,8 @@ def _title(traced: TracedCase) -> str:
     row = traced.row
     exposed = int(row["exposed_fen"])
     saved = int(row["saved_fen"])
-    share = f"{saved / exposed:.1%}" if exposed else "-"
+    # A part is never rounded to all (or nothing): ¥689 lost of ¥2.6 M is 99.97% saved.
+    share = share_text(saved / exposed) if exposed else "-"
     return (f"Case {traced.case_id}: {row['scam_type'].replace('_', ' ')} scam, "
             f"{yuan_short(exposed)} at stake, {share} saved\n"
             f"prevented {yuan_short(row['prevented_fen'])} · frozen "
