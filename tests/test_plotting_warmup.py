@@ -11,18 +11,17 @@ either side of it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from fraudsim.experiments.measures import after_warmup
 from fraudsim.plotting import catalog, replay, series
-from fraudsim.plotting.folder import ResultsFolder, column, open_folder
+from fraudsim.plotting.folder import ResultsFolder, column
 from tests.conftest import xiamen
+from tests.test_plotting_catalog import write
 
 DAY = 1440.0
 
@@ -52,15 +51,6 @@ def case_table(replication: int) -> pa.Table:
                        for r, c in zip(realise, CASES, strict=True)],
         "reported": [c["delay"] is not None for c in CASES],
     })
-
-
-def write(path: Path, manifest: dict[str, Any], tables: dict[str, pa.Table]) -> ResultsFolder:
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    for name, table in tables.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path / name)
-    return open_folder(path)
 
 
 def comparison(path: Path, warmup_days: float = 1.0) -> ResultsFolder:
