@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 
 from fraudsim.plotting.curves import outcome_curve
 from fraudsim.plotting.folder import ResultsFolder
-from fraudsim.plotting.observed import Observed, lookup, without, xiamen_point
+from fraudsim.plotting.observed import Observed, without, xiamen_point
+from fraudsim.scenario.loading import node_at as lookup
 from tests.conftest import xiamen
 from tests.test_plotting_curves import Row, lines, sweep_folder, xy
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fraudsim.calibration.check import CheckReport, evaluate, goals_for, measure_goals
-from fraudsim.scenario.loading import ScenarioError, apply_overrides, validate_scenario
+from fraudsim.scenario.loading import ScenarioError, apply_overrides, node_at, validate_scenario
 from fraudsim.scenario.schema import Scenario
 from fraudsim.seeds import Fact
 
@@ -80,14 +80,7 @@ class Parameter:
 
 def value_at(data: Any, path: str) -> Any:
     """Return the value at a key path of plain scenario data (None if absent)."""
-    node = data
-    for part in path.split("."):
-        if isinstance(node, Mapping):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
+    node = node_at(data, path)
     if isinstance(node, Mapping) and node.get("kind") == "constant":
         return node.get("value")
     return node

@@ -25,7 +25,7 @@ from typing import Any
 from fraudsim.plotting.folder import ResultsFolder
 from fraudsim.plotting.labels import is_stop_latency
 from fraudsim.plotting.replay import XIAMEN
-from fraudsim.scenario.loading import load_scenario
+from fraudsim.scenario.loading import load_scenario, node_at
 
 REPLAY_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "xiamen-2023.toml"
 """The shipped replay the observed point belongs to."""
@@ -78,24 +78,12 @@ def shipped_replay() -> dict[str, Any] | None:
     return None if replay is None else copy.deepcopy(replay)
 
 
-def lookup(tree: Any, key: str) -> Any:
-    """Return the value at a key path (``mule_network.layers.0.dwell_min``), or None."""
-    for part in key.split("."):
-        if isinstance(tree, dict):
-            tree = tree.get(part)
-        elif isinstance(tree, list) and part.isdigit() and int(part) < len(tree):
-            tree = tree[int(part)]
-        else:
-            return None
-    return tree
-
-
 def without(tree: dict[str, Any], keys: list[str]) -> dict[str, Any]:
     """Return a copy of a scenario with the values at ``keys`` set to None."""
     out = copy.deepcopy(tree)
     for key in keys:
         *path, last = key.split(".")
-        parent = lookup(out, ".".join(path)) if path else out
+        parent = node_at(out, ".".join(path)) if path else out
         if isinstance(parent, dict) and last in parent:
             parent[last] = None
         elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
@@ -127,10 +115,10 @@ def xiamen_point(folder: ResultsFolder, x_key: str) -> Observed | None:
     swept = list(dict.fromkeys([x_key, *folder.vary]))
     if without(folder.manifest["scenario"], swept) != without(replay, swept):
         return None
-    latency = _number(lookup(replay, x_key))
+    latency = _number(node_at(replay, x_key))
     if latency is None:
         return None
     paid = sum(sum(c.get("installments_fen", [])) for c in replay.get("scripted_cases", []))
-    call = _number(lookup(replay, CALL_KEY)) or 0.0
-    others = {k: lookup(replay, k) for k in swept if k != x_key}
+    call = _number(node_at(replay, CALL_KEY)) or 0.0
+    others = {k: node_at(replay, k) for k in swept if k != x_key}
     return Observed(latency, paid / 100, call + latency, others)

@@ -196,6 +196,11 @@ def _field_problems(err: ValidationError, raw: Mapping[str, Any]) -> list[tuple[
     return problems
 
 
+def node_at(data: Any, key: str) -> Any:
+    """Return the raw value at a key path (``mule_network.layers.0.dwell_min``), or None."""
+    return _lookup(data, tuple(key.split(".")))
+
+
 def _lookup(raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     """Return the raw value at ``path``, or None if there is none."""
     node: Any = raw
