@@ -186,6 +186,12 @@ def test_a_declared_baseline_outside_the_selection_is_refused(declared: str) -> 
                                 "same cases, so that the policies can be paired"),
     ("time.horizon_days", "6", "a policy cannot change the horizon: every policy is measured "
                                "over the same days, so that the policies can be paired"),
+    ("time.drain_days", "30", "a policy cannot change the drain: every policy's money is "
+                              "followed for as long, so that what is still in flight at the "
+                              "end compares"),
+    ("time.resource_bin_min", "15", "a policy cannot change the resource bins: every policy's "
+                                    "queue waits are counted on the same bins (the warm-up cut "
+                                    "falls on a bin's edge)"),
 ])
 def test_a_policy_may_not_change_the_measurement_window(
     key: str, value: str, message: str, tmp_path: Path

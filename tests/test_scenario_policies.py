@@ -121,7 +121,7 @@ FLAT_KEYS = {
     "banks.xiamen_bank.stop_latency_min": st.floats(0.0, 60.0),
     "banks.xiamen_bank.freeze_latency_min": st.fixed_dictionaries(
         {"kind": st.just("exponential"), "mean": st.floats(1.0, 100.0)}),
-    "time.drain_days": st.floats(0.0, 10.0),
+    "response.patrols.staff": st.integers(0, 20),
     "early_warning.enabled": st.booleans(),
     "victims.report_lag_min": st.floats(0.0, 30.0),
 }
@@ -160,14 +160,15 @@ def test_each_policy_is_validated_on_its_own() -> None:
     problem sits at the layer, not at the key the policy set.
     """
     raw = with_policies({
-        "a": {"time.drain_days": -1.0},
+        "a": {"banks.xiamen_bank.stop_latency_min": -1.0},
         "b": {"scam_types.customer_service.share": 0.5},
         "c": {"mule_network.layers.0.cross_bank_share": 1.0,
               "mule_network.layers.0.cross_region_share": 0.5},
-        "fine": {"time.drain_days": 4.0},
+        "fine": {"banks.xiamen_bank.stop_latency_min": 4.0},
     })
     assert policy_problems(raw) == [
-        ("policies.a.time.drain_days", "Input should be greater than or equal to 0 (got -1.0)"),
+        ("policies.a.banks.xiamen_bank.stop_latency_min",
+         "Input should be greater than or equal to 0 (got -1.0)"),
         ("policies.b.scam_types", "the share values must sum to 1 (they sum to 0.5)"),
         ("policies.c.mule_network.layers.0",
          "cross_bank_share + cross_region_share must not exceed 1"),
@@ -181,6 +182,8 @@ def test_each_policy_is_validated_on_its_own() -> None:
         ("baseline_policy", "a policy cannot choose the baseline"),
         ("time.horizon_days", "a policy cannot change the horizon: every policy is measured "),
         ("time.warmup_days", "a policy cannot change the warm-up: every policy counts the same "),
+        ("time.drain_days", "a policy cannot change the drain: every policy's money is "),
+        ("time.resource_bin_min", "a policy cannot change the resource bins: every policy's "),
         ("time", "a policy cannot change the horizon"),
         ("nosuch.thing", "unknown key path: the scenario has no 'nosuch' (it has: "),
         ("regions.xiamen.share.x", "unknown key path: regions.xiamen has no 'share' (it has: "
@@ -231,8 +234,9 @@ def test_unknown_policy_names_the_declared_ones() -> None:
 
 def test_a_policy_that_does_not_validate_raises() -> None:
     """A scenario built without the loader may hold a bad policy: applying it says why."""
-    scenario = scenario_with({"bad": {"time.drain_days": -1, "response.analysts.staff": -1}})
-    with pytest.raises(ValueError, match=r"time\.drain_days: .*greater than or equal to 0") as info:
+    scenario = scenario_with({"bad": {"banks.xiamen_bank.stop_latency_min": -1,
+                                      "response.analysts.staff": -1}})
+    with pytest.raises(ValueError, match=r"stop_latency_min: .*greater than or equal to 0") as info:
         scenario_for_policy(scenario, "bad")
     assert "response.analysts.staff" in str(info.value)
 

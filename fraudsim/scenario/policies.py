@@ -50,11 +50,17 @@ WINDOW = {
                          "the same days, so that the policies can be paired",
     "time.warmup_days": "a policy cannot change the warm-up: every policy counts the same "
                         "cases, so that the policies can be paired",
+    "time.drain_days": "a policy cannot change the drain: every policy's money is followed "
+                       "for as long, so that what is still in flight at the end compares",
+    "time.resource_bin_min": "a policy cannot change the resource bins: every policy's "
+                             "queue waits are counted on the same bins (the warm-up cut "
+                             "falls on a bin's edge)",
 }
 """Key paths of the measurement window, which a policy may not set (nor their tables), and why.
 
-A policy that counted other cases would differ from the baseline by what is
-counted, not by what is done, and the pairing by replication would mean nothing.
+A policy that counted other cases, or followed its money for longer, would
+differ from the baseline by what is measured, not by what is done, and the
+pairing by replication would mean nothing.
 """
 
 

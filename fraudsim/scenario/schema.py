@@ -187,8 +187,9 @@ class Scenario(Frozen):
         description="Named policies compared by fraudsim compare and sweep: each a table of "
         "overrides of this scenario, keyed by the same key paths as --set, e.g. "
         '[policies.fast_freeze] "banks.b1.stop_latency_min" = 1. A policy cannot change the '
-        "seed, time.horizon_days or time.warmup_days: every policy sees the same scams "
-        "(common random numbers) and counts the same cases.",
+        "seed nor the measurement window (time.horizon_days, time.warmup_days, "
+        "time.drain_days, time.resource_bin_min): every policy sees the same scams (common "
+        "random numbers) and is measured on the same cases, days and bins.",
     )
     baseline_policy: str | None = Field(
         default=None,
