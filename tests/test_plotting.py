@@ -430,7 +430,14 @@ def test_loss_distribution_without_cases_uses_replications(compared_lean: Result
 
 
 def test_policies_keep_their_colour_across_figures(compared: ResultsFolder) -> None:
-    colours = policy_colours(compared.policies)
+    """Every figure of a folder colours a policy alike, by the folder's colour order.
+
+    Colours used to follow the experiment's own policy list; they now follow
+    the scenario's full comparison (tests/test_plotting_colours.py), which
+    here is the same list: all declared policies, the first the baseline.
+    """
+    assert compared.colour_order == compared.policies
+    colours = policy_colours(compared.colour_order)
     assert colours["baseline"] == "#000000"
     for name in ("policy-comparison", "loss-distribution", "golden-hour"):
         fig = build(compared, name)

@@ -28,7 +28,7 @@ from fraudsim.experiments.engine import FIRST_BATCH, Plan, Precision, Runner, ru
 from fraudsim.experiments.errors import ExperimentError
 from fraudsim.experiments.executors import make_executor
 from fraudsim.experiments.measures import HEADLINE, PRECISION_MEASURES
-from fraudsim.experiments.policies import Cell, order_with_baseline, policy_cells, select_policies
+from fraudsim.experiments.policies import Cell, policy_cells, policy_order
 from fraudsim.experiments.store import Store
 from fraudsim.experiments.sweep import check_conflicts, grid, label, point_scenario
 from fraudsim.experiments.tables import (
@@ -242,7 +242,7 @@ def compare(
         ReplicationError: A replication raised (finished ones are kept).
     """
     base = _as_scenario(scenario)
-    names = order_with_baseline(base, select_policies(base, policies, baseline), baseline)
+    names = policy_order(base, policies, baseline)
     settings = Settings(replications=replications, precision=precision, workers=workers,
                         dask=dask, out=None if out is None else Path(out), **options)
     seed = base.seed if settings.seed is None else settings.seed
@@ -271,7 +271,7 @@ def run_sweep(
 ) -> SweepResult:
     """Run a sweep and return its curve with the details (see :func:`sweep`)."""
     base = _as_scenario(scenario)
-    names = order_with_baseline(base, select_policies(base, policies, baseline), baseline)
+    names = policy_order(base, policies, baseline)
     if policies is None:
         names = names[:1]  # a sweep runs the baseline unless told otherwise
     points = grid(vary)

@@ -95,6 +95,27 @@ def order_with_baseline(
     return [chosen] + [p for p in selected if p != chosen]
 
 
+def policy_order(scenario: Scenario, names: Sequence[str] | None = None,
+                 baseline: str | None = None) -> list[str]:
+    """Return the policies an experiment runs, baseline first.
+
+    With no names and no baseline this is the scenario's full comparison,
+    what a default ``fraudsim compare`` runs: figures colour every policy by
+    its place in it, so a policy looks the same in every experiment.
+
+    Args:
+        scenario: The validated scenario.
+        names: Policies asked for, or None for the default selection
+            (see :func:`select_policies`).
+        baseline: Baseline asked for, if any (see :func:`order_with_baseline`).
+
+    Raises:
+        ExperimentError: If a name is unknown or repeated, or the baseline is
+            not among the selected policies.
+    """
+    return order_with_baseline(scenario, select_policies(scenario, names, baseline), baseline)
+
+
 def policy_cells(scenario: Scenario, policies: Sequence[str], point: int = 0,
                  label: str = "") -> list[Cell]:
     """Return the cells of ``policies`` at one grid point, built from ``scenario``."""

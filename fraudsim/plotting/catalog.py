@@ -87,7 +87,7 @@ def _golden_binned(folder: ResultsFolder) -> list[FigureSpec]:
     binned = {p: series.golden_hour(t, p) for p, t in tables.items()}
     if max(len(g.bins) for g in binned.values()) < 2:
         return []  # every reported case in one delay bin: no curve to show
-    colours = policy_colours(list(tables))
+    colours = policy_colours(folder.colour_order)
     return [FigureSpec(
         "golden-hour", "Golden hour",
         "Share of money saved among reported cases, by the time from realising to reporting; "

@@ -101,7 +101,7 @@ def policy_comparison(folder: ResultsFolder) -> Figure:
     """
     first = next(iter(COMPARED))
     order = [d.policy for d in differences(folder, first)]
-    colours = policy_colours(folder.policies)
+    colours = policy_colours(folder.colour_order)
     fig = new_figure()
     axes = fig.subplots(1, len(COMPARED), sharey=True)
     for ax, measure in zip(axes, COMPARED, strict=True):
@@ -225,7 +225,7 @@ def loss_distribution(folder: ResultsFolder, data: Losses) -> Figure:
     case, with the exposure (what a case would lose with no response) for
     reference. Otherwise from the per-replication totals.
     """
-    colours = policy_colours(folder.policies)
+    colours = policy_colours(folder.colour_order)
     fig = new_figure()
     if data.unit == "case":
         _case_losses(fig, data, colours)

@@ -130,7 +130,7 @@ def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
     panels = list(dict.fromkeys(b.panel for b in share_bands))
     fig = new_figure()
     axes = fig.subplots(2, len(panels), sharex=True, squeeze=False)
-    colours = policy_colours(folder.policies)
+    colours = policy_colours(folder.colour_order)
     point = xiamen_point(folder, x_key) if axis.numeric else None
     for col, panel in enumerate(panels):
         share_ax, yuan_ax = axes[0][col], axes[1][col]
@@ -176,7 +176,8 @@ def golden_hour_binned(series: Sequence[GoldenHour], colours: dict[str, str],
 
     Args:
         series: One binned series per policy (or the run).
-        colours: Colour per series label (policy order).
+        colours: Colour per series label, from the folder's
+            :attr:`~fraudsim.plotting.folder.ResultsFolder.colour_order`.
         source: Where the cases come from, for the footnote.
         note: Ends the footnote (e.g. which cases the warm-up left out).
     """
@@ -217,7 +218,7 @@ def golden_hour_sweep(folder: ResultsFolder, lag_key: str) -> Figure:
     panels = list(dict.fromkeys(b.panel for b in share_bands))
     fig = new_figure()
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
-    colours = policy_colours(folder.policies)
+    colours = policy_colours(folder.colour_order)
     for ax, panel in zip(axes, panels, strict=True):
         # Swept distributions (a categorical axis) have no place for an hour.
         _golden_axes(ax, (0.0, GOLDEN_HOUR_MIN) if axis.numeric else None)

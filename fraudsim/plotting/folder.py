@@ -16,7 +16,9 @@ This module does not import matplotlib: the HTML report uses it too.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,9 +26,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from fraudsim.experiments.errors import ExperimentError
 from fraudsim.experiments.measures import after_warmup
+from fraudsim.experiments.policies import policy_order
 from fraudsim.model.cases import MINUTES_PER_DAY
-from fraudsim.scenario.loading import validate_scenario
+from fraudsim.scenario.loading import ScenarioError, validate_scenario
 from fraudsim.scenario.schema import Scenario
 
 Kind = Literal["run", "compare", "sweep"]
@@ -72,6 +76,33 @@ class ResultsFolder:
     def baseline(self) -> str:
         """Return the baseline policy (a run's scenario name)."""
         return str(self.manifest.get("baseline") or self.policies[0])
+
+    @cached_property
+    def colour_order(self) -> list[str]:
+        """Return the policies in the order that fixes their colours: one colour per place.
+
+        Slides put figures of several experiments side by side, so a policy
+        must look the same in all of them: the order is the scenario's full
+        comparison (what a default ``fraudsim compare`` runs, its declared
+        baseline first), then the experiment's other policies (``base``, an
+        undeclared baseline) in the experiment's order. It may name policies
+        the experiment did not run: they keep their places, so that the
+        colours of the others do not shift. A run's one series stays first
+        (black), and a folder whose recorded scenario no longer validates
+        (written by an older fraudsim) falls back to the experiment's order.
+        """
+        if self.kind == "run":
+            return self.policies
+        return list(dict.fromkeys([*self._full_comparison(), *self.policies]))
+
+    def _full_comparison(self) -> list[str]:
+        """Return the policies of the recorded scenario's full comparison, or [] if unknown."""
+        if not isinstance(self.manifest.get("scenario"), Mapping):
+            return []
+        try:
+            return policy_order(self.scenario())
+        except (ScenarioError, ExperimentError):
+            return []
 
     @property
     def vary(self) -> dict[str, list[Any]]:

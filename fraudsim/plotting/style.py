@@ -49,7 +49,9 @@ POLICY_COLOURS = tuple(
     OKABE_ITO[n]
     for n in ("black", "blue", "orange", "green", "vermillion", "purple", "sky_blue", "yellow")
 )
-"""Colours of policies by position: the baseline (first) is black, then the rest."""
+"""Colours of policies by place in
+:attr:`~fraudsim.plotting.folder.ResultsFolder.colour_order`: the first (the
+scenario's declared baseline) is black, then the rest."""
 
 STATE_COLOURS = {
     "victim": OKABE_ITO["blue"],
@@ -162,12 +164,18 @@ def new_figure(size: tuple[float, float] = SLIDE_IN) -> Figure:
 
 
 def policy_colour(index: int) -> str:
-    """Return the colour of the policy at ``index`` in the experiment's policy order."""
+    """Return the colour of the policy at ``index`` in the colour order (wrapping round)."""
     return POLICY_COLOURS[index % len(POLICY_COLOURS)]
 
 
 def policy_colours(policies: Sequence[str]) -> dict[str, str]:
-    """Return a colour per policy, fixed by the order (baseline first)."""
+    """Return a colour per policy, fixed by its place in ``policies``.
+
+    Figures pass a folder's
+    :attr:`~fraudsim.plotting.folder.ResultsFolder.colour_order`, not its
+    experiment's policies, so that a policy has one colour in every
+    experiment on the scenario.
+    """
     return {p: policy_colour(i) for i, p in enumerate(policies)}
 
 
