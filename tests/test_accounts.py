@@ -13,7 +13,7 @@ def test_a_new_account_is_active_empty_and_unstopped() -> None:
     a = Account(1234, 2, 1, 17)
     assert (a.id, a.bank, a.layer, a.slot) == (1234, 2, 1, 17)
     assert a.status == ACTIVE and a.frozen_by == BY_POLICE and a.channel == 0
-    assert not a.sweep_due and a.hold_until == 0.0 and a.stop_gen == 0
+    assert not a.sweep_due and a.hold_until == 0.0
     assert a.is_empty() and a.holding() == {} and a.fen_of(5) == 0
 
 

@@ -181,6 +181,35 @@ def test_a_stop_holds_the_money_and_it_moves_on_after_expiry_without_a_freeze() 
     assert all(a.layer == 1 for a in w.net.accounts if not a.is_empty())
 
 
+def test_a_stop_after_a_lapse_runs_its_own_time() -> None:
+    """A second stop lapses an expiry after it began, whatever the first one planned.
+
+    A stop plans one happening (its lapse or its police freeze), and only the
+    lapse makes the account active again, so one stop's happening is always
+    over before the next stop can begin: at most one is pending per account.
+    """
+    w = World(
+        pooled(["response.stop_payment.freeze_prob=0", "response.stop_payment.expiry_min=100"])
+    )
+    acct = w.l1()
+    w.net.credit(acct, 0, 70)
+    w.at(1.0, lambda: w.net.stop(acct))
+    w.at(150.0, lambda: w.net.stop(acct))
+    w.run(100.9)
+    assert acct.status == STOPPED
+    w.run(101.1)
+    assert acct.status == ACTIVE  # the first stop lapsed
+    w.run(149.0)
+    assert acct.status == ACTIVE
+    w.run(249.9)
+    assert acct.status == STOPPED  # the second holds for its own 100 minutes
+    stops = [e for e in w.clock.pending_entries() if e[3] is acct and e[2] is not None
+             and "expiry" in repr(e[2])]
+    assert len(stops) == 1
+    w.run(250.1)
+    assert acct.status == ACTIVE
+
+
 def test_a_stop_converted_before_it_lapses_freezes_the_money() -> None:
     w = World(
         pooled(["response.stop_payment.freeze_prob=1", "banks.xiamen_bank.freeze_latency_min=60"])
@@ -278,8 +307,9 @@ def test_a_stand_in_stays_frozen_when_stopped_and_is_one_per_layer() -> None:
     w.net.freeze(l2, BY_POLICE)
     top, second = w.net.accounts[acct.id], w.net.accounts[l2.id]
     assert top is not second and (top.layer, second.layer) == (0, 1)
+    pending = w.clock.pending
     w.net.stop(top)  # as a stop request found in a trail would
-    assert top.status == FROZEN and top.stop_gen == 0
+    assert top.status == FROZEN and w.clock.pending == pending  # no lapse or freeze planned
     assert w.cases[0].frozen_police_fen == 10
 
 
@@ -405,7 +435,7 @@ def test_accounts_are_numbered_as_opened_and_start_active_and_empty() -> None:
         assert (a.layer, a.bank) == (0, 0) and 0 <= a.slot < 50
         assert a.status == ACTIVE and a.frozen_by == BY_POLICE
         assert not a.sweep_due and a.hold_until == 0.0
-        assert a.stop_gen == 0 and a.is_empty()
+        assert a.is_empty()
     last = w.net.accounts[-1]
     w.net.credit(last, 0, 50)
     assert w.net.held(last.id) == {0: 50}

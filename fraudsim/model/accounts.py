@@ -39,8 +39,6 @@ class Account:
         status: ``ACTIVE``, ``STOPPED`` (held by a stop-payment) or ``FROZEN``.
         sweep_due: Whether a sweep of its balance is scheduled.
         hold_until: Time before which the withdrawal-delay rule holds its balance.
-        stop_gen: Stop-payments executed on it so far (tells a lapsing stop
-            from a later one).
         frozen_by: ``BY_POLICE`` or ``BY_BANK``, once frozen.
         risk_in: Minutes from its first credit to its bank's own freeze, if
             the bank's risk controls will catch it and that credit has not
@@ -69,7 +67,6 @@ class Account:
         "sole_case",
         "sole_fen",
         "status",
-        "stop_gen",
         "sweep_due",
     )
 
@@ -81,7 +78,6 @@ class Account:
         self.status = ACTIVE
         self.sweep_due = False
         self.hold_until = 0.0
-        self.stop_gen = 0
         self.frozen_by = BY_POLICE
         self.risk_in = -1.0
         self.channel = 0

@@ -329,26 +329,28 @@ class Network(Dispatcher):
             return
         account.status = STOPPED
         self.book.retire(account)
-        gen = account.stop_gen + 1
-        account.stop_gen = gen
+        # A stop schedules one happening, its police freeze or its lapse, and
+        # the account stays stopped until that happening (or a bank's freeze):
+        # only the lapse makes it active again, so a stop cannot begin while
+        # an earlier one's happening is pending. The happening needs only the
+        # account, not (account, stop number): no tuple made, held for days
+        # and freed cold, for a fifth of the year's happenings.
         if self.u_freeze.next() < self.freeze_prob:
             latency = self.bank_times.freeze[account.bank].next()
             if latency < self.expiry_min:
                 # A freeze is final, so the stop's lapse need not be scheduled.
-                self.clock.after(latency, self._police_freeze_handler, (account, gen))
+                self.clock.after(latency, self._police_freeze_handler, account)
                 return
-        self.clock.after(self.expiry_min, self._expiry_handler, (account, gen))
+        self.clock.after(self.expiry_min, self._expiry_handler, account)
 
-    def _on_expiry(self, stop: tuple[Account, int]) -> None:
-        account, gen = stop
-        if account.status == STOPPED and account.stop_gen == gen:
+    def _on_expiry(self, account: Account) -> None:
+        if account.status == STOPPED:
             account.status = ACTIVE
             if not account.is_empty() and not account.sweep_due:
                 self._plan_sweep(account)
 
-    def _on_police_freeze(self, stop: tuple[Account, int]) -> None:
-        account, gen = stop
-        if account.status == STOPPED and account.stop_gen == gen:
+    def _on_police_freeze(self, account: Account) -> None:
+        if account.status == STOPPED:
             self.freeze(account, BY_POLICE)
 
     def _on_risk_freeze(self, account: Account) -> None:
