@@ -58,6 +58,7 @@ _ATTRIBUTES = (
     "realise_min",
     "reported",
     "report_min",
+    "report_due_min",
     "call_start_min",
     "case_start_min",
     "guidance_min",

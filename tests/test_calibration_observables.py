@@ -25,6 +25,7 @@ from fraudsim.calibration.observables import (
     Replication,
     TargetError,
     conversion,
+    event_column,
     measure,
     native_unit,
     needs_run,
@@ -265,11 +266,12 @@ def test_an_unknown_channel_is_named_with_the_known_ones() -> None:
 
 # Six hand-made cases with a one-day warm-up (1440 minutes). The first is contacted
 # before the warm-up ends and the fourth never reports: the delays from first
-# payment to report of the other four are 0, 30, 60 and 100 minutes.
+# payment to report of the other four are 0, 30, 60 and 100 minutes. A report
+# is read as drawn (report_due_min), whether or not it came before the run's end.
 DELAY_CASES = {
     "contact_min": [0.0, 1500.0, 1600.0, 1700.0, 1800.0, 1440.0],
     "first_payment_min": [10.0, 1510.0, 1610.0, 1710.0, 1810.0, 1450.0],
-    "report_min": [20.0, 1510.0, 1640.0, NAN, 1870.0, 1550.0],
+    "report_due_min": [20.0, 1510.0, 1640.0, NAN, 1870.0, 1550.0],
 }
 PAY_TO_REPORT = {"start": "first_payment", "end": "report"}
 
@@ -291,6 +293,24 @@ def test_delay_shares_put_each_delay_in_its_half_open_bin() -> None:
     assert shares == [0.25, 0.25, 0.5]
 
 
+def test_report_delays_are_read_as_drawn_not_as_the_run_saw_them() -> None:
+    """A report due after the run's end still counts: cutting it off would bias delays short.
+
+    The second case's report (due 3,000 minutes after her payment) falls after
+    the end, so the run saw none (``report_min`` NaN); the published delays are
+    of victims who reported, whenever that was. Realisation is already kept as
+    drawn in the case table.
+    """
+    rep = hand_result({"contact_min": [0.0, 0.0], "first_payment_min": [10.0, 10.0],
+                       "report_min": [40.0, NAN], "report_due_min": [40.0, 3010.0]})
+    shares = measure(target(observable="delay_shares", **PAY_TO_REPORT), rep,
+                     (0.0, 60.0, math.inf))
+    assert shares == [0.5, 0.5]
+    assert event_column("report") == "report_due_min"
+    assert event_column("realise") == "realise_min"
+    assert event_column("first_stop") == "first_stop_min"
+
+
 def test_delay_shares_need_bins() -> None:
     """A distribution target without the fact's bins cannot be measured."""
     rep = hand_result(DELAY_CASES)
@@ -301,7 +321,7 @@ def test_delay_shares_need_bins() -> None:
 def test_delays_of_no_case_are_undefined() -> None:
     """When no case has both events, shares are NaN (the model cannot produce them)."""
     rep = hand_result({"contact_min": [0.0, 5.0], "first_payment_min": [1.0, 6.0],
-                       "report_min": [NAN, NAN]})
+                       "report_due_min": [NAN, NAN]})
     (share,) = measure(target(observable="delay_share", within_min=5, **PAY_TO_REPORT), rep,
                        None)
     shares = measure(target(observable="delay_shares", **PAY_TO_REPORT), rep,
@@ -319,7 +339,7 @@ def test_delay_shares_over_bins_from_zero_to_infinity_sum_to_one(delays: list[fl
     """Every non-negative delay lands in exactly one bin, and each share is its count's part."""
     n = len(delays)
     rep = hand_result({"contact_min": [0.0] * n, "first_payment_min": [0.0] * n,
-                       "report_min": delays})
+                       "report_due_min": delays})
     shares = measure(target(observable="delay_shares", **PAY_TO_REPORT), rep, BINS)
     expected = [sum(1 for d in delays if lo <= d < hi) / n for lo, hi in itertools.pairwise(BINS)]
     assert shares == pytest.approx(expected)

@@ -20,6 +20,8 @@ DERIVED: dict[str, Callable[[Case], Any]] = {
     "installments_planned": lambda c: c.n_pay,
     "installments_paid": lambda c: len(c.l1_accounts),
     "patrol_arrival_min": lambda c: c.patrol_min,
+    "report_due_min": lambda c: (c.realise_min + c.report_lag_min
+                                 if c.reports and c.l1_accounts else math.nan),
     "unpaid_fen": Case.remaining_fen,
 }
 
@@ -40,6 +42,7 @@ def busy_case() -> Case:
         case.add_prevented(who, k + 1)
     case.halted_by = "patrol"
     case.accounts_frozen, case.hops_traced, case.stop_requests = 2, 3, 4
+    case.reports, case.report_lag_min = True, 0.5
     return case
 
 
@@ -77,6 +80,17 @@ def test_a_record_holds_every_field_in_order() -> None:
         6.0,
     )
     assert values["prevented_recall_fen"] == 6 and values["stop_requests"] == 4
+    assert values["report_due_min"] == values["realise_min"] + 0.5
+
+
+def test_a_report_is_due_only_from_a_victim_who_reports_and_paid() -> None:
+    """A victim who would not report, or never paid, has no report due (NaN)."""
+    quiet = busy_case()
+    quiet.reports = False
+    unpaid = busy_case()
+    unpaid.l1_accounts = vec[i64]()
+    assert math.isnan(record(quiet)["report_due_min"])
+    assert math.isnan(record(unpaid)["report_due_min"])
 
 
 def test_what_remains_is_the_plan_after_the_payments_made_within_the_cases_share() -> None:

@@ -105,6 +105,15 @@ def test_time_order_of_each_case(scenario: Scenario) -> None:
         assert not (first_stop < case_start).any()
     # A case is started only after it was reported.
     assert not (~np.isnan(case_start) & np.isnan(report)).any()
+    # The report the run saw is the one drawn; a drawn one is seen unless it
+    # falls after the run's end (a clock time is now + (time - now): equal
+    # up to rounding).
+    due, end = col(t, "report_due_min"), scenario.time.horizon_days * 1440.0 + (
+        scenario.time.drain_days * 1440.0)
+    seen = ~np.isnan(report)
+    assert np.allclose(report[seen], due[seen], rtol=0.0, atol=1e-6)
+    with np.errstate(invalid="ignore"):
+        assert not (np.isnan(report) & (due < end - 1e-6)).any()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

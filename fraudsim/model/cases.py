@@ -35,6 +35,7 @@ TIME_FIELDS: Final = (
     "last_payment_min",
     "realise_min",
     "report_min",
+    "report_due_min",
     "call_start_min",
     "case_start_min",
     "guidance_min",
@@ -370,15 +371,21 @@ def put_times(out: vec[float], at: i64, case: Case) -> None:
     out[at + 2] = case.last_pay_min
     out[at + 3] = case.realise_min
     out[at + 4] = case.report_min
-    out[at + 5] = case.call_start_min
-    out[at + 6] = case.case_start_min
-    out[at + 7] = case.guidance_min
-    out[at + 8] = case.patrol_min
-    out[at + 9] = case.hold_min
-    out[at + 10] = case.warned_min
-    out[at + 11] = case.halted_min
-    out[at + 12] = case.first_stop_min
-    out[at + 13] = case.last_freeze_min
+    # When she would call the police, as drawn, even past the run's end
+    # (report_min is then NaN): calibration reads report delays from it, as
+    # cutting the long ones off at the end would bias them short. A victim
+    # who never paid has nothing to report (Payments._on_report).
+    paid = len(case.l1_accounts) > 0
+    out[at + 5] = case.realise_min + case.report_lag_min if case.reports and paid else NAN
+    out[at + 6] = case.call_start_min
+    out[at + 7] = case.case_start_min
+    out[at + 8] = case.guidance_min
+    out[at + 9] = case.patrol_min
+    out[at + 10] = case.hold_min
+    out[at + 11] = case.warned_min
+    out[at + 12] = case.halted_min
+    out[at + 13] = case.first_stop_min
+    out[at + 14] = case.last_freeze_min
 
 
 def put_numbers(out: vec[i64], at: i64, case: Case) -> None:
