@@ -235,7 +235,9 @@ def test_sweep_figures_are_drawn_along_their_own_keys(tmp_path: Path) -> None:
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == [
         f"victim's report delay (minutes) = {v}\n{lag}" for v in (1, 2)]
     fig = golden.build()
-    assert all(ax.get_xlabel().endswith(f"\n{lag}") for ax in fig.axes)
+    assert fig.get_supxlabel().endswith(f"\n{lag}")
+    assert [ax.get_title() for ax in fig.axes] == [
+        f"staff on duty (analysts) = {v}\nresponse.analysts.staff" for v in (1, 2)]
 
 
 # -- writing ---------------------------------------------------------------------------------------

@@ -215,10 +215,19 @@ def test_histogram_has_four_log_bins_per_decade(case_losses: Figure) -> None:
 
 def test_legend_says_how_many_cases_lost_nothing(case_losses: Figure) -> None:
     """Zeros cannot be drawn on a log axis, so the legend counts them."""
-    legend = case_losses.axes[0].get_legend()
-    assert legend is not None
+    (legend,) = case_losses.legends
     assert [t.get_text() for t in legend.get_texts()] == [
-        "base (40% of cases lost nothing)", "fast (80% of cases lost nothing)"]
+        "base (40% of cases lost nothing)", "fast (80% of cases lost nothing)",
+        "exposed (no response)"]
+
+
+def test_the_per_case_legend_is_under_both_panels(case_losses: Figure) -> None:
+    """One legend below the axes, where it covers no bar of the histogram and no step."""
+    renderer = case_losses.canvas.get_renderer()  # type: ignore[attr-defined]
+    (legend,) = case_losses.legends
+    assert all(ax.get_legend() is None for ax in case_losses.axes)
+    assert all(legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+               for ax in case_losses.axes)
 
 
 def test_survival_curves_of_losses_and_exposure(case_losses: Figure) -> None:

@@ -31,6 +31,7 @@ from fraudsim.plotting.curves import (
     golden_hour_binned,
     golden_hour_sweep,
     outcome_curve,
+    panel_title,
 )
 from fraudsim.plotting.folder import ResultsFolder, open_folder
 from fraudsim.plotting.series import GoldenHour
@@ -333,13 +334,26 @@ def test_several_policies_are_dodged_and_not_annotated() -> None:
 def test_golden_hour_sweep_draws_the_share_against_the_delay(lag_sweep: ResultsFolder) -> None:
     """One panel per triage rule: the share saved per policy, the first 60 minutes shaded."""
     fig = golden_hour_sweep(lag_sweep, LAG)
-    assert [ax.get_title() for ax in fig.axes] == [f"{TRIAGE} = fifo", f"{TRIAGE} = lifo"]
+    assert [ax.get_title() for ax in fig.axes] == [panel_title(TRIAGE, "fifo"),
+                                                   panel_title(TRIAGE, "lifo")]
     assert_line(fig.axes[0], "saved_share:base:fifo", [0.0, 60.0, 600.0], [0.8, 0.6, 0.4])
     assert_line(fig.axes[1], "saved_share:fast:lifo", [0.0, 60.0, 600.0], [0.75, 0.55, 0.35])
     assert all(spans(ax) == [(0.0, 60.0)] for ax in fig.axes)
-    assert fig.axes[0].get_xlabel() == f"victim's report delay (minutes)\n{LAG}"
+    # One x label under both panels, as the outcome curve has.
+    assert [ax.get_xlabel() for ax in fig.axes] == ["", ""]
+    assert fig.get_supxlabel() == f"victim's report delay (minutes)\n{LAG}"
     assert fig.get_suptitle() == "The golden hour: money saved against the victim's report delay"
     assert f"town · sweep of {LAG} · " in fig.texts[-1].get_text()
+
+
+def test_golden_hour_sweep_legend_is_under_the_panels(lag_sweep: ResultsFolder) -> None:
+    """Shares start near 100% at short delays: the legend sits below the axes, clear of them."""
+    fig = golden_hour_sweep(lag_sweep, LAG)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    assert legend_texts(fig) == ["golden hour (first 60 min)", "base", "fast"]
+    (legend,) = fig.legends
+    assert all(legend.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+               for ax in fig.axes)
 
 
 def test_golden_hour_sweep_of_one_key_has_one_panel(tmp_path: Path) -> None:
@@ -349,11 +363,9 @@ def test_golden_hour_sweep_of_one_key_has_one_panel(tmp_path: Path) -> None:
     fig = golden_hour_sweep(sweep_folder(tmp_path, {LAG: [5, 120]}, rows), LAG)
     (ax,) = fig.axes
     assert ax.get_title() == ""
+    assert ax.get_xlabel() == f"victim's report delay (minutes)\n{LAG}"
     assert xy(ax, "saved_share:fast:") == ([5.0, 120.0], [0.9, 0.2])
-    legend = ax.get_legend()
-    assert legend is not None
-    assert [t.get_text() for t in legend.get_texts()] == [
-        "golden hour (first 60 min)", "base", "fast"]
+    assert legend_texts(fig) == ["golden hour (first 60 min)", "base", "fast"]
 
 
 def test_golden_hour_sweep_over_distributions_shades_nothing(tmp_path: Path) -> None:
@@ -365,6 +377,4 @@ def test_golden_hour_sweep_over_distributions_shades_nothing(tmp_path: Path) -> 
     fig = golden_hour_sweep(sweep_folder(tmp_path, {LAG: values}, rows, ["base"]), LAG)
     (ax,) = fig.axes
     assert spans(ax) == []
-    legend = ax.get_legend()
-    assert legend is not None
-    assert "golden hour (first 60 min)" not in [t.get_text() for t in legend.get_texts()]
+    assert "golden hour (first 60 min)" not in legend_texts(fig)

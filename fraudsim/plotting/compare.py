@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter
@@ -13,6 +14,8 @@ from fraudsim.plotting.folder import ResultsFolder
 from fraudsim.plotting.labels import measure_label
 from fraudsim.plotting.series import Difference, Losses, ccdf, differences, warmup_note
 from fraudsim.plotting.style import (
+    LEGEND_COLUMNS,
+    bottom_legend,
     footnote,
     new_figure,
     policy_colours,
@@ -129,8 +132,14 @@ def _zero_note(values: np.ndarray, unit: str) -> str:
     return f"{share_text(float(np.mean(values <= 0)), 0)} of {unit}s lost nothing"
 
 
-def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
-    """Histogram (log-spaced bins) and survival curve (log-log) of per-case losses."""
+def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> list[Artist]:
+    """Histogram (log-spaced bins) and survival curve (log-log) of per-case losses.
+
+    Returns:
+        The legend's handles (one per policy, saying how many of its cases
+        lost nothing, and the exposure): the legend goes under both panels,
+        where it covers no bar and no step.
+    """
     hist_ax, tail_ax = fig.subplots(1, 2)
     yuan = {p: v / 100 for p, v in data.lost_fen.items()}
     series = list(yuan.values()) + ([data.exposed_fen / 100] if data.exposed_fen is not None
@@ -139,9 +148,9 @@ def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
     for policy, values in yuan.items():
         label = f"{policy} ({_zero_note(values, 'case')})"
         hist_ax.hist(values[values > 0], bins=bins, histtype="step", linewidth=2.5,
-                     color=colours[policy], label=label)
+                     color=colours[policy])
         x, share = ccdf(values)
-        tail_ax.step(x, share, where="post", color=colours[policy], label=policy,
+        tail_ax.step(x, share, where="post", color=colours[policy], label=label,
                      marker="o" if len(x) < 30 else None, gid=f"ccdf:{policy}")
     if data.exposed_fen is not None:
         x, share = ccdf(data.exposed_fen / 100)
@@ -155,17 +164,17 @@ def _case_losses(fig: Figure, data: Losses, colours: dict[str, str]) -> None:
     hist_ax.set_xlabel("money lost per case (yuan, log scale)")
     hist_ax.set_ylabel("cases")
     hist_ax.set_title("How many cases lose how much", fontsize=14)
-    hist_ax.legend(loc="best")
     tail_ax.set_xscale("log")
     tail_ax.set_yscale("log")
     tail_ax.set_ylim(top=1.3)
     tail_ax.set_xlabel("money lost per case, at least (yuan, log scale)")
     tail_ax.set_ylabel("share of cases (log scale)")
     tail_ax.set_title("The heavy tail: share of cases losing at least x", fontsize=14)
-    tail_ax.legend(loc="lower left")
     for ax in (hist_ax, tail_ax):
         ax.xaxis.set_major_locator(LogLocator(base=100.0))
         ax.xaxis.set_major_formatter(yuan_axis_formatter())
+    handles: list[Artist] = tail_ax.get_legend_handles_labels()[0]
+    return handles
 
 
 LOG_RANGE = 10.0
@@ -227,8 +236,9 @@ def loss_distribution(folder: ResultsFolder, data: Losses) -> Figure:
     """
     colours = policy_colours(folder.colour_order)
     fig = new_figure()
+    handles: list[Artist] = []
     if data.unit == "case":
-        _case_losses(fig, data, colours)
+        handles = _case_losses(fig, data, colours)
         log = True
     else:
         log = _replication_losses(fig, data, colours)
@@ -240,6 +250,10 @@ def loss_distribution(folder: ResultsFolder, data: Losses) -> Figure:
         source = "per replication: each point is one replication's total"
     zeros = (f" · {data.unit}s that lost nothing are counted but not drawn on log axes"
              if log else "")
-    footnote(fig, f"{folder.scenario_name} · {folder.kind} · losses = money cashed out, "
-             f"{source}{zeros}{warmup_note(folder)}")
+    note = (f"{folder.scenario_name} · {folder.kind} · losses = money cashed out, "
+            f"{source}{zeros}{warmup_note(folder)}")
+    if handles:
+        bottom_legend(fig, handles, note, columns=LEGEND_COLUMNS)
+    else:
+        footnote(fig, note)
     return fig

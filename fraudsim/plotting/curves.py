@@ -23,9 +23,9 @@ from fraudsim.plotting.series import (
     bands,
 )
 from fraudsim.plotting.style import (
+    LEGEND_COLUMNS,
     OKABE_ITO,
     bottom_legend,
-    footnote,
     new_figure,
     percent_formatter,
     policy_colours,
@@ -33,9 +33,6 @@ from fraudsim.plotting.style import (
     yuan_axis_formatter,
     yuan_short,
 )
-
-LEGEND_COLUMNS = 4
-"""Entries per row of a legend under the axes: long policy names still fit a slide."""
 
 SHARED_LABEL_HEIGHT = 0.075
 """Height (figure fraction) of a two-line x label shared by the columns of a figure."""
@@ -219,16 +216,24 @@ def golden_hour_sweep(folder: ResultsFolder, lag_key: str) -> Figure:
     fig = new_figure()
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     colours = policy_colours(folder.colour_order)
+    shared = len(panels) > 1
     for ax, panel in zip(axes, panels, strict=True):
         # Swept distributions (a categorical axis) have no place for an hour.
         _golden_axes(ax, (0.0, GOLDEN_HOUR_MIN) if axis.numeric else None)
         for b in (b for b in share_bands if b.panel == panel):
             _draw_band(ax, b, colours[b.policy], b.policy, SHARE)
         if panel:
-            ax.set_title(f"{panel_key} = {panel}", fontsize=13)
-        _set_x(ax, axis)
-    axes[0].legend(loc="upper right", title="policy")
+            ax.set_title(panel_title(str(panel_key), panel), fontsize=12)
+        _set_x(ax, axis, label=not shared)
     fig.suptitle("The golden hour: money saved against the victim's report delay")
-    footnote(fig, f"{folder.scenario_name} · sweep of {lag_key} · lines: mean over "
-             "replications · bands: 95% confidence intervals")
+    # As the outcome curve: the legend under the panels, where it covers no
+    # line (shares start near 100% at short delays), one x label for all.
+    label = (fig.supxlabel(key_label(axis.key), va="bottom", fontsize=14, in_layout=False)
+             if shared else None)
+    top = bottom_legend(fig, _handles(list(axes)), f"{folder.scenario_name} · sweep of "
+                        f"{lag_key} · lines: mean over replications · bands: 95% "
+                        "confidence intervals", above=SHARED_LABEL_HEIGHT if shared else 0.0,
+                        columns=LEGEND_COLUMNS)
+    if label is not None:
+        label.set_y(top)
     return fig

@@ -280,6 +280,10 @@ def footnote(fig: Figure, text: str, reserve: float = 0.0) -> float:
     return bottom
 
 
+LEGEND_COLUMNS = 4
+"""Entries per row of a legend under the axes: long policy names still fit a slide."""
+
+
 def bottom_legend(fig: Figure, handles: Sequence[Artist], note: str,
                   title: str | None = None, above: float = 0.0,
                   columns: int | None = None) -> float:
