@@ -49,6 +49,7 @@ MYPYC_MODULES = (
     "fraudsim.model.monitor",
     "fraudsim.model.staff",
     "fraudsim.model.cases",
+    "fraudsim.model.caserows",
     "fraudsim.model.victims",
     "fraudsim.model.lots",
     "fraudsim.model.routing",

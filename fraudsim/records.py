@@ -21,15 +21,8 @@ from librt.vecs import vec
 from mypy_extensions import i64
 from numpy.typing import NDArray
 
-from fraudsim.model.cases import (
-    NUMBER_FIELDS,
-    PREVENTED_SLOTS,
-    STOPPERS,
-    TIME_FIELDS,
-    Case,
-    case_rows,
-    payment_rows,
-)
+from fraudsim.model.caserows import NUMBER_FIELDS, TIME_FIELDS, case_rows, payment_rows
+from fraudsim.model.cases import PREVENTED_SLOTS, STOPPERS, Case
 from fraudsim.model.world import RawRun
 
 IntArray = NDArray[np.int64]
@@ -79,7 +72,7 @@ Values = dict[str, NDArray[Any]]
 
 
 def record_columns(cases: list[Case]) -> Values:
-    """Return the cases' times and numbers (see :meth:`Case.times`) as columns, by name."""
+    """Return the cases' times and numbers (see :mod:`fraudsim.model.caserows`) as columns."""
     time_rows, number_rows = case_rows(cases)
     times = _columns(time_rows, np.float64, len(TIME_FIELDS))
     numbers = _columns(number_rows, np.int64, len(NUMBER_FIELDS))

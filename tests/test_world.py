@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from fraudsim.model.caserows import case_numbers
 from fraudsim.model.cases import Case
 from fraudsim.model.kernel import Call
 from fraudsim.model.world import AccountState, RawRun, World, build_world, run_world
@@ -292,6 +293,6 @@ def test_tracing_changes_nothing_in_the_run() -> None:
         (run.in_accounts.tolist(), base.in_accounts.tolist()),
         (run.cashed_by_channel, base.cashed_by_channel),
         (run.movements, base.movements),
-        ([c.numbers() for c in run.cases], [c.numbers() for c in base.cases]),
+        ([case_numbers(c) for c in run.cases], [case_numbers(c) for c in base.cases]),
     ]
     assert all(a == b for a, b in same)
