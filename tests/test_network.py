@@ -42,7 +42,8 @@ class World:
         self.log: list[tuple[int, str, int, int, str]] = []
         self.net = Network(scenario, self.clock, Streams(1), self.cases, self._log)
 
-    def _log(self, case: Case, event: str, acct: int, fen: int, detail: str) -> None:
+    def _log(self, at: float, case: Case, event: str, acct: int, fen: int, detail: str) -> None:
+        assert at == self.clock.now  # the network logs what happens as it happens
         self.log.append((case.id, event, acct, fen, detail))
 
     def l1(self) -> Account:

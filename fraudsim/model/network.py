@@ -44,8 +44,8 @@ from fraudsim.scenario.schema import Scenario
 
 __all__ = ["ACTIVE", "BY_BANK", "BY_POLICE", "FROZEN", "STOPPED", "Account", "Logger", "Network"]
 
-Logger = Callable[[Case, str, int, int, str], None]
-"""Records an event of a traced case: (case, event, account, fen, detail)."""
+Logger = Callable[[float, Case, str, int, int, str], None]
+"""Records an event of a traced case: (time, case, event, account, fen, detail)."""
 
 
 _SWEEP: Final = 0
@@ -249,7 +249,8 @@ class Network(Dispatcher):
         case = self.cases[cid]
         case.cashed_out_fen += fen
         if cid == self.traced_id:
-            self.log(case, "cash_out", account.id, fen, self.channel_names[account.channel])
+            self.log(self.clock.now, case, "cash_out", account.id, fen,
+                     self.channel_names[account.channel])
 
     def _children(self, account: Account) -> list[Account]:
         """Draw how many accounts of the next layer a balance goes to, and which."""
@@ -318,8 +319,9 @@ class Network(Dispatcher):
     def _log_hop(self, account: Account, child: Account, fen: int) -> None:
         """Record a hop of the traced case's money (``fen`` may be 0: a part it had no fen in)."""
         tid = self.traced_id
-        self.log(self.cases[tid], "hop", child.id, fen, f"from {self.label(account.id)}")
-        self.edges.append((self.clock.now, account.id, child.id, fen))
+        now = self.clock.now
+        self.log(now, self.cases[tid], "hop", child.id, fen, f"from {self.label(account.id)}")
+        self.edges.append((now, account.id, child.id, fen))
 
     # -- stops and freezes ----------------------------------------------------
 
@@ -398,7 +400,7 @@ class Network(Dispatcher):
             case.accounts_frozen += 1
         if cid == self.traced_id:
             who = "police" if by == BY_POLICE else "bank risk control"
-            self.log(case, "freeze", account.id, fen, f"frozen by {who}")
+            self.log(self.clock.now, case, "freeze", account.id, fen, f"frozen by {who}")
 
     # -- end of run -----------------------------------------------------------
 

@@ -90,7 +90,8 @@ class Payments(Dispatcher):
         if case.risk_hold_min == case.risk_hold_min:  # not NaN
             clock.at(case.risk_hold_min, self._risk_hold_handler, case)
         if case.traced:
-            self.log(case, "contact", -1, case.exposed_fen, "scam contact; planned exposure")
+            self.log(self.clock.now, case, "contact", -1, case.exposed_fen,
+                     "scam contact; planned exposure")
 
     def halt(self, case: Case, by: str, when: float) -> None:
         """Prevent every remaining installment of ``case``, crediting ``by``.
@@ -113,7 +114,9 @@ class Payments(Dispatcher):
         case.halted_by = by
         case.halted_min = when
         if case.traced:
-            self.log(case, "prevented", -1, remaining, f"remaining payments stopped by {by}")
+            # At when she stopped paying: for a victim who had stopped on her
+            # own, when she realised, found out only now.
+            self.log(when, case, "prevented", -1, remaining, f"remaining payments stopped by {by}")
 
     def _on_installment(self, case: Case) -> None:
         i = case.next_i
@@ -132,7 +135,7 @@ class Payments(Dispatcher):
         acct = account.id
         case.l1_accounts = append(case.l1_accounts, acct)  # its own buffer (see lots.NO_IDS)
         if case.traced:
-            self.log(case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
+            self.log(now, case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
             self.network.edges.append((now, -1, acct, fen))
         delay_from = self._delay_from_fen
         if delay_from is not None and fen >= delay_from:
@@ -152,7 +155,7 @@ class Payments(Dispatcher):
             case.add_prevented("recall", fen)
             if case.traced:
                 detail = "delayed credit recalled after the report"
-                self.log(case, "recall", account.id, fen, detail)
+                self.log(self.clock.now, case, "recall", account.id, fen, detail)
             return
         self.network.credit(account, case.id, fen)
 
@@ -163,7 +166,8 @@ class Payments(Dispatcher):
             return
         case.report_min = self.clock.now
         if case.traced:
-            self.log(case, "report", -1, case.paid_fen, "victim calls the police")
+            self.log(self.clock.now, case, "report", -1, case.paid_fen,
+                     "victim calls the police")
         self.on_report.run(case)
 
     def _on_risk_hold(self, case: Case) -> None:

@@ -226,7 +226,8 @@ class Response(Dispatcher):
         case.call_end_min = self.clock.now
         case.recall_open = True
         if case.traced:
-            self.log(case, "call_taken", -1, 0, "report taken; case queued for an analyst")
+            self.log(self.clock.now, case, "call_taken", -1, 0,
+                     "report taken; case queued for an analyst")
         if self.guidance_at == "call":
             self._guide(case)
         self.analysts.request(case, _triage_key(self.triage, case))
@@ -237,6 +238,7 @@ class Response(Dispatcher):
         followed = self.u_guidance.next() < self.guidance_prob
         if case.traced:
             self.log(
+                self.clock.now,
                 case,
                 "guidance",
                 -1,
@@ -253,6 +255,7 @@ class Response(Dispatcher):
         case.case_start_min = now
         if case.traced:
             self.log(
+                self.clock.now,
                 case,
                 "case_start",
                 -1,
@@ -293,7 +296,8 @@ class Response(Dispatcher):
     def _patrol_arrive(self, case: Case) -> None:
         case.patrol_min = self.clock.now
         if case.traced:
-            self.log(case, "patrol_arrives", -1, 0, "officers reach the victim")
+            self.log(self.clock.now, case, "patrol_arrives", -1, 0,
+                     "officers reach the victim")
         self.payments.halt(case, "patrol", self.clock.now)
         self.clock.after(self.on_scene.next(), self._patrol_free_handler, None)
 
@@ -323,7 +327,7 @@ class Response(Dispatcher):
         self._bank_load(+1)
         self.bank_monitor.arrival(self.clock.now)
         if case.traced:
-            self.log(case, "stop_requested", acct, 0, f"depth {depth}")
+            self.log(self.clock.now, case, "stop_requested", acct, 0, f"depth {depth}")
         case.open_requests += 1
         self.clock.after(delay, self._stop_handler, StopRequest(case, account, acct, depth))
         return True
@@ -339,6 +343,7 @@ class Response(Dispatcher):
         if case.traced:
             held = net.held_fen(acct, case.id)
             self.log(
+                self.clock.now,
                 case,
                 "stop_executed",
                 acct,

@@ -110,7 +110,7 @@ class EarlyWarning(Dispatcher):
     def flag(self, case: Case) -> None:
         """The risk model flags a victim: queue a dissuasion call."""
         if case.traced:
-            self.log(case, "flagged", -1, 0, "risk model flags the victim")
+            self.log(self.clock.now, case, "flagged", -1, 0, "risk model flags the victim")
         self.team.request(case)
 
     def _call_start(self, job: Case | None) -> None:
@@ -124,12 +124,13 @@ class EarlyWarning(Dispatcher):
         case.warned_min = now
         if self.u_answer.next() < self.unanswered:
             if case.traced:
-                self.log(case, "warning_call", -1, 0, "warning call not answered")
+                self.log(now, case, "warning_call", -1, 0, "warning call not answered")
             return
         self.calls_answered += 1
         convinced = self.u_success.next() < self.success
         if case.traced:
             self.log(
+                now,
                 case,
                 "warning_call",
                 -1,

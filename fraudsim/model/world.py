@@ -202,12 +202,11 @@ def build_world(
     trace: list[TraceEvent] = []
     network: Network
 
-    def log(case: Case, event: str, acct: int, fen: int, detail: str) -> None:
+    def log(at: float, case: Case, event: str, acct: int, fen: int, detail: str) -> None:
         label = network.label(acct) if acct >= 0 else "victim"
-        # Payments stop at halted_min: for a victim who had stopped on her
-        # own, that is when she realised, found out only later (at her next
-        # installment or the next stopper). run_world puts it in its place.
-        at = case.halted_min if event == "prevented" else clock.now
+        # Mostly now; a self-stop is logged at when she realised, found out
+        # only later (at her next installment or the next stopper), and
+        # run_world sorts the trace to put it in its place.
         trace.append(TraceEvent(at, event, label, fen, detail))
 
     network = Network(scenario, clock, streams, cases, log)
