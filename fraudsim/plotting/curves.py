@@ -111,6 +111,21 @@ def _draw_column(share_ax: Axes, yuan_ax: Axes, share: list[Band], yuan: list[Ba
     yuan_ax.set_ylim(bottom=0)
 
 
+def _legend_under_panels(fig: Figure, axes: list[Axes], axis: XAxis, note: str) -> None:
+    """Put the legend of ``axes`` under the panels, with one x label for all of several.
+
+    The legend covers no line there; with several panels, their one x label
+    goes in the height kept for it between the panels and the legend.
+    """
+    shared = len(axes) > 1
+    label = (fig.supxlabel(key_label(axis.key), va="bottom", fontsize=14, in_layout=False)
+             if shared else None)
+    top = bottom_legend(fig, _handles(axes), note,
+                        above=SHARED_LABEL_HEIGHT if shared else 0.0, columns=LEGEND_COLUMNS)
+    if label is not None:
+        label.set_y(top)
+
+
 @with_style
 def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
     """Money saved against a swept parameter: share (top) and yuan (bottom), one line per policy.
@@ -142,17 +157,9 @@ def outcome_curve(folder: ResultsFolder, x_key: str | None = None) -> Figure:
     axes[1][0].set_ylabel("money saved per\nreplication (yuan)")
     fig.suptitle(f"Money saved against {key_label(x_key).splitlines()[0]}")
     n = int(np.nanmax([b.n.max() for b in share_bands])) if share_bands else 0
-    # The legend goes under the panels, where it covers no line.
-    shared = len(panels) > 1
-    # One x label under all columns, in the height kept for it above the legend.
-    label = (fig.supxlabel(key_label(axis.key), va="bottom", fontsize=14, in_layout=False)
-             if shared else None)
-    top = bottom_legend(fig, _handles(list(axes[0])), f"{folder.scenario_name} · sweep · "
-                        f"lines: mean over {n} replications per point (common random "
-                        "numbers) · bands: 95% confidence intervals",
-                        above=SHARED_LABEL_HEIGHT if shared else 0.0, columns=LEGEND_COLUMNS)
-    if label is not None:
-        label.set_y(top)
+    _legend_under_panels(fig, list(axes[0]), axis, f"{folder.scenario_name} · sweep · "
+                         f"lines: mean over {n} replications per point (common random "
+                         "numbers) · bands: 95% confidence intervals")
     return fig
 
 
@@ -216,7 +223,6 @@ def golden_hour_sweep(folder: ResultsFolder, lag_key: str) -> Figure:
     fig = new_figure()
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     colours = policy_colours(folder.colour_order)
-    shared = len(panels) > 1
     for ax, panel in zip(axes, panels, strict=True):
         # Swept distributions (a categorical axis) have no place for an hour.
         _golden_axes(ax, (0.0, GOLDEN_HOUR_MIN) if axis.numeric else None)
@@ -224,16 +230,10 @@ def golden_hour_sweep(folder: ResultsFolder, lag_key: str) -> Figure:
             _draw_band(ax, b, colours[b.policy], b.policy, SHARE)
         if panel:
             ax.set_title(panel_title(str(panel_key), panel), fontsize=12)
-        _set_x(ax, axis, label=not shared)
+        _set_x(ax, axis, label=len(panels) == 1)
     fig.suptitle("The golden hour: money saved against the victim's report delay")
-    # As the outcome curve: the legend under the panels, where it covers no
-    # line (shares start near 100% at short delays), one x label for all.
-    label = (fig.supxlabel(key_label(axis.key), va="bottom", fontsize=14, in_layout=False)
-             if shared else None)
-    top = bottom_legend(fig, _handles(list(axes)), f"{folder.scenario_name} · sweep of "
-                        f"{lag_key} · lines: mean over replications · bands: 95% "
-                        "confidence intervals", above=SHARED_LABEL_HEIGHT if shared else 0.0,
-                        columns=LEGEND_COLUMNS)
-    if label is not None:
-        label.set_y(top)
+    # As the outcome curve (shares start near 100% at short delays).
+    _legend_under_panels(fig, list(axes), axis, f"{folder.scenario_name} · sweep of "
+                         f"{lag_key} · lines: mean over replications · bands: 95% "
+                         "confidence intervals")
     return fig
