@@ -128,8 +128,9 @@ def payment_rows(cases: list[Case], total: i64) -> tuple[vec[float], vec[i64]]:
 
 def put_times(out: vec[float], at: i64, case: Case) -> None:
     """Write the case's times into ``out`` from ``at``, one per name of :data:`TIME_FIELDS`."""
+    paid = len(case.l1_accounts) > 0
     out[at] = case.contact_min
-    out[at + 1] = case.plan_min[case.plan_lo] if len(case.l1_accounts) else NAN
+    out[at + 1] = case.plan_min[case.plan_lo] if paid else NAN
     out[at + 2] = case.last_pay_min
     out[at + 3] = case.realise_min
     out[at + 4] = case.report_min
@@ -137,7 +138,6 @@ def put_times(out: vec[float], at: i64, case: Case) -> None:
     # (report_min is then NaN): calibration reads report delays from it, as
     # cutting the long ones off at the end would bias them short. A victim
     # who never paid has nothing to report (Payments._on_report).
-    paid = len(case.l1_accounts) > 0
     out[at + 5] = case.realise_min + case.report_lag_min if case.reports and paid else NAN
     out[at + 6] = case.call_start_min
     out[at + 7] = case.case_start_min

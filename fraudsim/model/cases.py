@@ -244,7 +244,6 @@ class Case:
         return _sum_fen(self.plan_fen, lo + self.next_i, lo + self.n_pay)
 
 
-
 def _sum_fen(fen: vec[i64], lo: int, hi: int) -> int:
     """Return ``sum(fen[lo:hi])``, in a loop.
 

@@ -238,7 +238,7 @@ class Response(Dispatcher):
         followed = self.u_guidance.next() < self.guidance_prob
         if case.traced:
             self.log(
-                self.clock.now,
+                now,
                 case,
                 "guidance",
                 -1,
@@ -255,7 +255,7 @@ class Response(Dispatcher):
         case.case_start_min = now
         if case.traced:
             self.log(
-                self.clock.now,
+                now,
                 case,
                 "case_start",
                 -1,
@@ -343,7 +343,7 @@ class Response(Dispatcher):
         if case.traced:
             held = net.held_fen(acct, case.id)
             self.log(
-                self.clock.now,
+                now,
                 case,
                 "stop_executed",
                 acct,
