@@ -63,6 +63,21 @@ def test_explicit_bounds_and_errors() -> None:
     assert "LOW:HIGH" in messages[3]
 
 
+def test_a_key_that_is_no_number_says_what_to_fit_instead() -> None:
+    with pytest.raises(ScenarioError) as err:
+        parse_fit("no.such.key,mule_network.layers.0.dwell_min", base_with([]))
+    absent, dwell = (m for _, m in err.value.problems)
+    assert "a key the scenario does not set" in absent
+    assert dwell.endswith("(a distribution of kind lognormal: fit "
+                          "mule_network.layers.0.dwell_min.median or "
+                          "mule_network.layers.0.dwell_min.p95)")
+    listed = base_with([], dwell={"kind": "empirical", "values": [5, 10], "weights": [0.5, 0.5]})
+    with pytest.raises(ScenarioError) as err:
+        parse_fit("mule_network.layers.0.dwell_min", listed)
+    [(_, message)] = err.value.problems
+    assert message.endswith("(a distribution of kind empirical, with no single number to fit)")
+
+
 def test_unit_mapping_round_trips_and_uses_a_log_scale_over_wide_bounds() -> None:
     linear = Parameter("x", 0.5, 0.0, 1.0, False)
     wide = Parameter("y", 50.0, 5.0, 500.0, False)

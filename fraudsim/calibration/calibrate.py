@@ -106,7 +106,7 @@ def parse_fit(spec: str, scenario: Scenario) -> list[Parameter]:
         path, _, bounds = item.partition("=")
         start = value_at(data, path)
         if isinstance(start, bool) or not isinstance(start, int | float):
-            problems.append((path, f"not a number in the scenario (found {start!r})"))
+            problems.append((path, _not_a_number(path, start)))
             continue
         try:
             low, high = _bounds(path, float(start), bounds)
@@ -117,6 +117,20 @@ def parse_fit(spec: str, scenario: Scenario) -> list[Parameter]:
     if problems:
         raise ScenarioError("--fit", problems)
     return params
+
+
+def _not_a_number(path: str, found: Any) -> str:
+    """Say why a ``--fit`` key cannot be fitted, and what to name instead."""
+    if found is None:
+        return "not a number in the scenario (no value there: a key the scenario does not set)"
+    if isinstance(found, Mapping) and "kind" in found:
+        numbers = [f"{path}.{k}" for k, v in found.items()
+                   if k != "kind" and isinstance(v, int | float) and not isinstance(v, bool)]
+        what = f"a distribution of kind {found['kind']}"
+        if not numbers:
+            return f"not a number in the scenario ({what}, with no single number to fit)"
+        return f"not a number in the scenario ({what}: fit {' or '.join(numbers)})"
+    return f"not a number in the scenario (found {found!r})"
 
 
 def _bounds(path: str, start: float, text: str) -> tuple[float, float]:
