@@ -8,13 +8,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
 
 from fraudsim.engine import engine
 from fraudsim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:  # the figure tests' folders; matplotlib loads only where used
+    from fraudsim.plotting import ResultsFolder
 
 # CI runs hypothesis derandomised so that a submission's result does not depend
 # on luck; local runs keep exploring new examples (and keep failures found).
@@ -125,3 +128,57 @@ def verify_plain(verify_world: dict[str, Any]) -> Scenario:
     from fraudsim.verify.base import reduced
 
     return reduced(verify_world)
+
+
+# -- results folders shared by the end-to-end figure tests ---------------------
+# Built once per session (runs, comparisons and sweeps take seconds) for
+# tests/test_plotting.py, test_plotting_drawn.py and test_plotting_cases.py.
+# Imported where used: tests/plotting_folders.py imports this module.
+
+
+@pytest.fixture(scope="session")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ResultsFolder]:
+    """Runs of the Xiamen replay (saved, and lost with a slow bank) and of the busy town."""
+    from tests.plotting_folders import BUSY_RUN, make_run
+
+    root = tmp_path_factory.mktemp("runs")
+    return {
+        "xiamen": make_run(root / "xiamen", xiamen(), ["fraudsim", "run", str(XIAMEN)]),
+        "xiamen_slow": make_run(root / "slow", xiamen(["banks.xiamen_bank.stop_latency_min=30"])),
+        "busy": make_run(root / "busy", busy(BUSY_RUN)),
+    }
+
+
+@pytest.fixture(scope="session")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> ResultsFolder:
+    """The test policies of the busy town compared, 3 replications, cases kept."""
+    from tests.plotting_folders import make_compare
+
+    return make_compare(tmp_path_factory.mktemp("cmp") / "kept", keep_cases=True)
+
+
+@pytest.fixture(scope="session")
+def compared_lean(tmp_path_factory: pytest.TempPathFactory) -> ResultsFolder:
+    """The same comparison without its cases."""
+    from tests.plotting_folders import make_compare
+
+    return make_compare(tmp_path_factory.mktemp("cmp") / "lean", keep_cases=False)
+
+
+@pytest.fixture(scope="session")
+def swept_latency(tmp_path_factory: pytest.TempPathFactory) -> ResultsFolder:
+    """The Xiamen replay swept over its bank's stop latency (one key, the plain scenario)."""
+    from tests.plotting_folders import make_sweep
+
+    return make_sweep(tmp_path_factory.mktemp("sw") / "latency", xiamen(),
+                      {"banks.xiamen_bank.stop_latency_min": [30, 1, 3, 10]}, ["base"])
+
+
+@pytest.fixture(scope="session")
+def swept_lag(tmp_path_factory: pytest.TempPathFactory) -> ResultsFolder:
+    """The busy town swept over report lag and triage (two keys), two policies."""
+    from tests.plotting_folders import make_sweep, with_policies
+
+    return make_sweep(tmp_path_factory.mktemp("sw") / "lag", with_policies(busy()),
+                      {"victims.report_lag_min": [0, 60, 600], "response.analysts.triage":
+                       ["fifo", "largest_first"]}, ["baseline", "slow_bank"])

@@ -30,7 +30,7 @@ from fraudsim.plotting.replay import (
 )
 from fraudsim.results import write_results
 from tests.conftest import busy
-from tests.test_plotting import with_policies
+from tests.plotting_folders import with_policies
 
 SHORT = ["time.horizon_days=1"]
 """One day of the busy town: a few dozen cases, enough to choose among."""

@@ -22,7 +22,7 @@ from fraudsim.plotting import ResultsFolder, figures, open_folder
 from fraudsim.report_html import build_report, write_report
 from fraudsim.results import write_results
 from tests.conftest import XIAMEN, busy, xiamen
-from tests.test_plotting import make_compare, make_sweep, with_policies
+from tests.plotting_folders import make_compare, make_sweep, with_policies
 
 
 @pytest.fixture(scope="module")
