@@ -3,7 +3,8 @@
 Sampling tests draw a large sample from a fixed-seed generator and accept the
 sample statistic if it lies within five standard errors of the target: with a
 fixed seed the test is deterministic, and a correct implementation would fail
-it with probability below 1e-6 for any seed.
+it with probability below 1e-6 for any seed. Properties over any parameters:
+tests/test_distributions_properties.py.
 """
 
 from __future__ import annotations
@@ -15,44 +16,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from fraudsim.scenario.distributions import (
-    Constant,
-    Distribution,
-    Empirical,
-    Exponential,
-    Gamma,
-    Lognormal,
-    Mixture,
-    Triangular,
-    Uniform,
-    as_count,
-    as_fen,
-)
+from fraudsim.scenario.distributions import Constant, Exponential, as_count, as_fen
+from tests.dist_helpers import Z95, rng
+from tests.dist_helpers import any_dist as dist
 
 N = 200_000
 Z = 5.0  # standard errors of tolerance
-Z95 = 1.6448536269514722
-
-
-class Holder(BaseModel):
-    """A scenario table with one distribution key, as the schema uses them.
-
-    (A bare ``TypeAdapter(Distribution)`` applies the discriminator before the
-    bare-number conversion, so distributions are validated as model fields.)
-    """
-
-    d: Distribution
-
-
-def dist(value: Any) -> Any:
-    """Validate ``value`` as a scenario distribution."""
-    return Holder.model_validate({"d": value}).d
-
-
-def rng(seed: int = 12345) -> np.random.Generator:
-    return np.random.default_rng(seed)
 
 
 def assert_mean_close(sample: np.ndarray, target: float) -> None:
@@ -359,101 +330,6 @@ def test_conversion_of_empty_array(convert: Any) -> None:
 def test_count_of_constant_distribution() -> None:
     assert as_count(dist(2).sample(rng(), 3)).tolist() == [2, 2, 2]
     assert as_count(dist(0).sample(rng(), 3)).tolist() == [1, 1, 1]
-
-
-# --- properties ---------------------------------------------------------------------------
-
-# Subnormal values (e.g. 5e-324) underflow to 0 in a weighted mean: not a property of ours.
-finite = st.floats(
-    min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False, allow_subnormal=False
-)
-
-
-@settings(database=None, deadline=None)
-@given(value=finite, seed=st.integers(0, 2**32 - 1))
-def test_constant_samples_are_the_value(value: float, seed: int) -> None:
-    sample = dist(value).sample(rng(seed), 20)
-    assert (sample == value).all()
-    assert (sample >= 0).all()
-
-
-@settings(database=None, deadline=None)
-@given(a=finite, b=finite, seed=st.integers(0, 2**32 - 1))
-def test_uniform_samples_lie_in_support(a: float, b: float, seed: int) -> None:
-    low, high = min(a, b), max(a, b)
-    d = Uniform(kind="uniform", low=low, high=high)
-    sample = d.sample(rng(seed), 50)
-    assert (sample >= low).all()
-    assert (sample <= high).all()
-    assert (sample >= 0).all()
-    assert low <= d.mean() <= high
-
-
-@settings(database=None, deadline=None)
-@given(
-    points=st.lists(finite, min_size=3, max_size=3).filter(lambda p: min(p) < max(p)),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_triangular_samples_lie_in_support(points: list[float], seed: int) -> None:
-    low, mode, high = sorted(points)
-    d = Triangular(kind="triangular", low=low, mode=mode, high=high)
-    sample = d.sample(rng(seed), 50)
-    assert ((sample >= low) & (sample <= high)).all()
-
-
-@settings(database=None, deadline=None)
-@given(
-    values=st.lists(finite, min_size=1, max_size=8),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_empirical_samples_are_observed_values(values: list[float], seed: int) -> None:
-    d = Empirical(kind="empirical", values=values)
-    assert set(d.sample(rng(seed), 30).tolist()) <= set(values)
-    assert min(values) <= d.mean() * (1 + 1e-12) and d.mean() <= max(values) * (1 + 1e-12)
-
-
-@settings(database=None, deadline=None)
-@given(
-    median=st.floats(min_value=1e-3, max_value=1e6),
-    ratio=st.floats(min_value=1.001, max_value=1e3),
-)
-def test_lognormal_quantile_parametrisation_round_trips(median: float, ratio: float) -> None:
-    d = Lognormal(kind="lognormal", median=median, p95=median * ratio)
-    mu, sigma = d.params()
-    assert math.exp(mu) == pytest.approx(median, rel=1e-9)
-    assert math.exp(mu + Z95 * sigma) == pytest.approx(median * ratio, rel=1e-9)
-    assert d.mean() > median
-
-
-@settings(database=None, deadline=None)
-@given(
-    mean=st.floats(min_value=1e-3, max_value=1e6),
-    cv=st.floats(min_value=0.01, max_value=10),
-)
-def test_moment_parametrisations_round_trip(mean: float, cv: float) -> None:
-    sd = mean * cv
-    ln = Lognormal(kind="lognormal", mean_value=mean, sd=sd)
-    _, sigma = ln.params()
-    assert ln.mean() == pytest.approx(mean, rel=1e-9)
-    assert math.sqrt(math.expm1(sigma**2)) * ln.mean() == pytest.approx(sd, rel=1e-9)
-    g = Gamma(kind="gamma", mean_value=mean, sd=sd)
-    shape, scale = g.params()
-    assert g.mean() == pytest.approx(mean, rel=1e-9)
-    assert math.sqrt(shape) * scale == pytest.approx(sd, rel=1e-9)
-
-
-@settings(database=None, deadline=None)
-@given(
-    weights=st.lists(st.integers(1, 100), min_size=1, max_size=5),
-    values=st.lists(finite, min_size=5, max_size=5),
-)
-def test_mixture_mean_is_weighted_mean(weights: list[int], values: list[float]) -> None:
-    total = sum(weights)
-    comps = [{"weight": w / total, "dist": v} for w, v in zip(weights, values, strict=False)]
-    d = dist({"kind": "mixture", "components": comps})
-    assert isinstance(d, Mixture)
-    expected = sum(w / total * v for w, v in zip(weights, values, strict=False))
-    assert d.mean() == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 def test_amounts_are_whole_fen_and_refused_beyond_exact_money() -> None:

@@ -18,22 +18,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
 
-from fraudsim.scenario.distributions import Constant, Distribution
+from fraudsim.scenario.distributions import Constant
 from fraudsim.verify.fit import MIN_P_VALUE, Fit, cdf, describe, fit, is_discrete, support
-
-
-class Holder(BaseModel):
-    """A table with one distribution key, validated as a scenario validates it."""
-
-    d: Distribution
-
-
-def dist(spec: Any) -> Distribution:
-    """Build a distribution from its scenario-file form (a bare number is a constant)."""
-    return Holder.model_validate({"d": spec}).d
-
+from tests.dist_helpers import dist
 
 GRID = np.array([0.0, 0.5, 3.0, 10.0, 20.0, 47.0, 60.0, 89.0, 200.0, 5000.0])
 
