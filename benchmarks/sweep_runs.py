@@ -21,7 +21,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from national_runs import SCENARIO, _overrides, bare_heapq_loop
+from bare_loops import bare_heapq_loop
+from national_runs import SCENARIO, _overrides
 
 SWEEP_GRID = {"response.analysts.triage": ["fifo", "largest_first"]}
 """The sweep's grid: two points, so that the replications are split between them."""
@@ -125,7 +126,7 @@ def speedup_interval(
 def machine_speedup(jobs: int = 16, n_events: int = 300_000, first: int = 1) -> tuple[float, float]:
     """Return wall times of ``jobs`` bare-loop jobs run one after another and on 2 processes.
 
-    The jobs are :func:`national_runs.bare_heapq_loop` runs of ``n_events``
+    The jobs are :func:`bare_loops.bare_heapq_loop` runs of ``n_events``
     each (300,000 events: 0.2 to 0.3 s at the 1.0 to 1.6 million events a
     second this project's machine has run, near the 0.4 s of a replication
     of the sweep), so the two times differ only by how much the machine
