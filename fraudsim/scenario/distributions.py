@@ -224,8 +224,15 @@ class Triangular(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        """Draw triangular values."""
-        return rng.triangular(self.low, self.mode, self.high, n)
+        """Draw triangular values, never outside [low, high].
+
+        numpy's inverse transform multiplies the widths of the two sides;
+        when those products underflow (widths below about 1e-154), its
+        draws can fall just outside the support, below ``low`` included. A
+        draw inside is left exactly as numpy made it.
+        """
+        draws: FloatArray = rng.triangular(self.low, self.mode, self.high, n)
+        return np.clip(draws, self.low, self.high, out=draws)
 
     def mean(self) -> float:
         """Return (low + mode + high) / 3."""
