@@ -99,14 +99,21 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 def load_benchmark(name: str) -> ModuleType:
     """Load a module of ``benchmarks/`` (not a package) from its file, under its own name.
 
-    Registered in ``sys.modules`` so that the benchmark modules that import
-    one another by name (``from national_runs import ...``) find it.
+    The benchmark modules import one another by name (``from national_runs
+    import ...``), as the script finds them beside it: their folder is first
+    on ``sys.path`` while the module loads, so its siblings load with it.
+    Registered in ``sys.modules``, so that worker processes find its
+    functions by module name.
     """
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
     return module
 
 

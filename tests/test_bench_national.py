@@ -22,8 +22,7 @@ from tests.conftest import BENCHMARKS, load_benchmark
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    """The benchmark's runs (``national_runs``), loaded from their file after the loops they use."""
-    load_benchmark("bare_loops")
+    """The benchmark's runs (``national_runs``), loaded from their file."""
     return load_benchmark("national_runs")
 
 

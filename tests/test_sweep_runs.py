@@ -11,13 +11,7 @@ from tests.conftest import load_benchmark
 
 @pytest.fixture(scope="module")
 def runs() -> ModuleType:
-    """The sweep timings, loaded after the modules they import by name.
-
-    ``sweep_runs`` imports ``bare_loops`` and ``national_runs``, which the
-    script finds beside it and a test finds in ``sys.modules``.
-    """
-    load_benchmark("bare_loops")
-    load_benchmark("national_runs")
+    """The sweep timings, loaded from their file (with the modules they import)."""
     return load_benchmark("sweep_runs")
 
 
