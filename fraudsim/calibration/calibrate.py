@@ -105,8 +105,8 @@ def parse_fit(spec: str, scenario: Scenario) -> list[Parameter]:
     for item in (s.strip() for s in spec.split(",")):
         path, _, bounds = item.partition("=")
         start = value_at(data, path)
-        if isinstance(start, bool) or not isinstance(start, int | float):
-            problems.append((path, _not_a_number(path, start)))
+        if not _is_number(start):
+            problems.append((path, f"not a number in the scenario ({_what_is_there(path, start)})"))
             continue
         try:
             low, high = _bounds(path, float(start), bounds)
@@ -119,18 +119,22 @@ def parse_fit(spec: str, scenario: Scenario) -> list[Parameter]:
     return params
 
 
-def _not_a_number(path: str, found: Any) -> str:
-    """Say why a ``--fit`` key cannot be fitted, and what to name instead."""
+def _is_number(value: Any) -> bool:
+    """Whether a scenario value is a number a fit can move (a boolean is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _what_is_there(path: str, found: Any) -> str:
+    """Say what a ``--fit`` key holds instead of a number, and what to name instead."""
     if found is None:
-        return "not a number in the scenario (no value there: a key the scenario does not set)"
+        return "no value there: a key the scenario does not set"
     if isinstance(found, Mapping) and "kind" in found:
-        numbers = [f"{path}.{k}" for k, v in found.items()
-                   if k != "kind" and isinstance(v, int | float) and not isinstance(v, bool)]
+        numbers = [f"{path}.{k}" for k, v in found.items() if k != "kind" and _is_number(v)]
         what = f"a distribution of kind {found['kind']}"
         if not numbers:
-            return f"not a number in the scenario ({what}, with no single number to fit)"
-        return f"not a number in the scenario ({what}: fit {' or '.join(numbers)})"
-    return f"not a number in the scenario (found {found!r})"
+            return f"{what}, with no single number to fit"
+        return f"{what}: fit {' or '.join(numbers)}"
+    return f"found {found!r}"
 
 
 def _bounds(path: str, start: float, text: str) -> tuple[float, float]:
