@@ -22,7 +22,7 @@ from fraudsim.plotting import ResultsFolder, figures, open_folder
 from fraudsim.report_html import build_report, write_report
 from fraudsim.results import write_results
 from tests.conftest import XIAMEN, busy, xiamen
-from tests.plotting_folders import make_compare, make_sweep, with_policies
+from tests.plotting_folders import make_sweep, with_policies
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +35,6 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> ResultsFolder:
 @pytest.fixture(scope="module")
 def run_report(run_folder: ResultsFolder) -> str:
     return build_report(run_folder)
-
-
-@pytest.fixture(scope="module")
-def compare_folder(tmp_path_factory: pytest.TempPathFactory) -> ResultsFolder:
-    return make_compare(tmp_path_factory.mktemp("report") / "cmp", keep_cases=False)
 
 
 @pytest.fixture(scope="module")
@@ -83,15 +78,15 @@ def test_run_report_has_every_section_and_figure(
     assert_self_contained(text)
 
 
-def test_compare_report_has_the_policies_and_intervals(compare_folder: ResultsFolder) -> None:
-    text = build_report(compare_folder)
-    for policy in compare_folder.policies:
+def test_compare_report_has_the_policies_and_intervals(compared_lean: ResultsFolder) -> None:
+    text = build_report(compared_lean)
+    for policy in compared_lean.policies:
         assert policy in text
     assert "response.analysts.staff = 3" in text
     assert "Paired differences against the baseline (baseline)" in text
     assert re.search(r"<span class='note'>\[[^\]]+, [^\]]+\]</span>", text)  # CIs
     assert "no clear difference" in text or "higher" in text or "lower" in text
-    assert len(images(text)) == len(figures(compare_folder))
+    assert len(images(text)) == len(figures(compared_lean))
     assert_self_contained(text)
 
 
@@ -158,12 +153,12 @@ def browse(html_file: Path, profile: Path, *extra: str) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("which", ["run", "compare"])
 def test_every_figure_shows_in_chromium(
-    which: str, run_folder: ResultsFolder, run_report: str, compare_folder: ResultsFolder,
+    which: str, run_folder: ResultsFolder, run_report: str, compared_lean: ResultsFolder,
     tmp_path: Path,
 ) -> None:
     if chromium() is None:
         pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    folder = run_folder if which == "run" else compare_folder
+    folder = run_folder if which == "run" else compared_lean
     text = run_report if which == "run" else build_report(folder)
     probe = tmp_path / "probe.html"
     probe.write_text(text.replace("</body>", PROBE), encoding="utf-8")
