@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -58,11 +58,11 @@ def dwell_share(dwell: str, within: float, layer: int = 0, replication: int = 0)
     return share
 
 
-def hand_result(cases: dict[str, list[float]], summary: Sequence[Metric] = (),
+def hand_result(cases: Mapping[str, Sequence[object]], summary: Sequence[Metric] = (),
                 warmup_days: float = 0.0) -> Replication:
     """Return a replication whose run is a hand-made case table and summary."""
     scenario = base([f"time.warmup_days={warmup_days}"])
-    result = SimulationResult(scenario, scenario.seed, 0, pa.table(cases), pa.table({}),
+    result = SimulationResult(scenario, scenario.seed, 0, pa.table(dict(cases)), pa.table({}),
                               list(summary))
     return Replication(scenario, scenario.seed, 0, result)
 
@@ -344,3 +344,51 @@ def test_delay_shares_over_bins_from_zero_to_infinity_sum_to_one(delays: list[fl
     expected = [sum(1 for d in delays if lo <= d < hi) / n for lo, hi in itertools.pairwise(BINS)]
     assert shares == pytest.approx(expected)
     assert math.fsum(shares) == pytest.approx(1.0)
+
+
+# The cases of DELAY_CASES, of two scam types: the phone cases' delays are 0
+# and 100 minutes (the fourth never reports), the romance cases' 30 and 60.
+TYPED_CASES: dict[str, Sequence[object]] = {**DELAY_CASES,
+               "scam_type": ["phone", "phone", "romance", "phone", "romance", "phone"]}
+
+
+@pytest.mark.parametrize(("types", "within", "share"), [
+    (["romance"], 30, 0.5), (["romance"], 60, 1.0), (["phone"], 30, 0.5), (["phone"], 99, 0.5),
+    (["phone", "romance"], 30, 0.5), ([], 60, 0.75),
+])
+def test_a_delay_target_counts_only_the_scam_types_it_names(
+    types: list[str], within: float, share: float
+) -> None:
+    """A survey of some kinds of fraud is read against those cases only (none named: all)."""
+    rep = hand_result(TYPED_CASES, warmup_days=1.0)
+    measured = measure(target(observable="delay_share", within_min=within, scam_types=types,
+                              **PAY_TO_REPORT), rep, None)
+    assert measured == [share]
+
+
+def test_delays_of_a_scam_type_with_no_case_are_undefined() -> None:
+    """A type no case after the warm-up has gives NaN shares, as any empty selection does."""
+    rep = hand_result(TYPED_CASES, warmup_days=1.0)
+    shares = measure(target(observable="delay_shares", scam_types=["investment"],
+                            **PAY_TO_REPORT), rep, (0.0, 60.0, math.inf))
+    assert len(shares) == 2 and all(math.isnan(s) for s in shares)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 5000.0), st.sampled_from(["a", "b"])), min_size=1,
+                max_size=40))
+def test_shares_by_scam_type_weigh_up_to_the_share_of_all(cases: list[tuple[float, str]]) -> None:
+    """Each type's shares, weighted by its number of cases, add up to the shares of all cases."""
+    n = len(cases)
+    rep = hand_result({"contact_min": [0.0] * n, "first_payment_min": [0.0] * n,
+                       "report_due_min": [d for d, _ in cases],
+                       "scam_type": [t for _, t in cases]})
+    overall = measure(target(observable="delay_shares", **PAY_TO_REPORT), rep, BINS)
+    weighted = [0.0] * len(overall)
+    for kind in ("a", "b"):
+        count = sum(1 for _, t in cases if t == kind)
+        if count:
+            shares = measure(target(observable="delay_shares", scam_types=[kind],
+                                    **PAY_TO_REPORT), rep, BINS)
+            weighted = [w + s * count / n for w, s in zip(weighted, shares, strict=True)]
+    assert weighted == pytest.approx(overall)

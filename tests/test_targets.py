@@ -88,6 +88,26 @@ def test_unknown_target_keys_and_events_are_rejected() -> None:
                                "end": "report", "tolerance": 1})
 
 
+def test_only_delay_targets_take_a_scam_type_filter() -> None:
+    """A filter the observable would ignore is an error, not a silent claim of coverage."""
+    with pytest.raises(ValidationError, match="scam_types limits the cases of delay_share"):
+        Target.model_validate({"fact": "x", "observable": "metric", "metrics": ["cases"],
+                               "tolerance": 1, "scam_types": ["plain"]})
+    delay = Target.model_validate({"fact": "x", "observable": "delay_shares", "start": "realise",
+                                   "end": "report", "tolerance": 1, "scam_types": ["plain"]})
+    assert delay.scam_types == ["plain"]
+
+
+def test_a_target_names_only_the_scenarios_scam_types() -> None:
+    """An unknown scam type is reported at loading, with the names there are."""
+    target = {"fact": "t-2020-delay", "observable": "delay_shares", "start": "first_payment",
+              "end": "report", "tolerance": 0.1, "scam_types": ["plain", "romance"]}
+    with pytest.raises(ScenarioError, match=r"targets\.0\.scam_types\.1: unknown name "
+                       r"'romance'; allowed: plain"):
+        small([target])
+    assert small([{**target, "scam_types": ["plain"]}]).targets[0].scam_types == ["plain"]
+
+
 # --- shipped scenarios cite facts that exist ------------------------------------------------
 
 
@@ -182,6 +202,32 @@ def test_run_observables() -> None:
     assert one(observable="delay_share", start="first_payment", end="report", within_min=1) == [1]
     assert one(observable="delay_shares", start="first_payment", end="report") == [1.0, 0.0]
     assert one(observable="delay_shares", start="contact", end="case_start")[0] < 1  # queueing
+
+
+def test_a_delay_target_limited_to_a_scam_type_reads_that_types_cases_in_a_run() -> None:
+    """Half the victims realise at once, half after two hours: each type is read on its own."""
+    from fraudsim import simulate
+
+    raw = load_base()
+    raw["contacts"]["rate_per_hour"] = 10.0
+    raw["time"].update(horizon_days=1.0, drain_days=1.0)
+    plain = raw["scam_types"]["plain"]
+    raw["scam_types"] = {"plain": {**plain, "share": 0.5},
+                         "slow": {**plain, "share": 0.5, "realisation_min": 120}}
+    scenario = validate_scenario(raw, "test")
+    result = simulate(scenario)
+    rep = Replication(scenario, scenario.seed, 0, result)
+
+    def within_an_hour(*types: str) -> float:
+        return measure(Target.model_validate({
+            "fact": "x", "tolerance": 1, "observable": "delay_share", "start": "first_payment",
+            "end": "realise", "within_min": 60, "scam_types": list(types)}), rep, None)[0]
+
+    slow = result.cases.column("scam_type").to_pylist().count("slow") / result.cases.num_rows
+    assert 0.4 < slow < 0.6
+    assert within_an_hour("plain") == 1.0
+    assert within_an_hour("slow") == 0.0
+    assert within_an_hour() == pytest.approx(1 - slow)
 
 
 def test_unit_conversions() -> None:

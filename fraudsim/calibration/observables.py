@@ -23,6 +23,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from fraudsim.api import SimulationResult
 from fraudsim.experiments.measures import after_warmup, replication_metrics, warmup_min
@@ -196,6 +198,11 @@ def event_column(event: str) -> str:
 
 def _delays(target: Target, result: SimulationResult) -> FloatArray:
     cases = after_warmup(result.cases, warmup_min(result))
+    if target.scam_types:
+        # The scenario's validation checked the names: an empty selection
+        # means no case of those types, measured as NaN like any empty one.
+        chosen = pa.array(target.scam_types, pa.string())
+        cases = cases.filter(pc.is_in(cases.column("scam_type"), value_set=chosen))
     start = np.asarray(cases.column(event_column(str(target.start))).to_numpy(
         zero_copy_only=False))
     end = np.asarray(cases.column(event_column(str(target.end))).to_numpy(zero_copy_only=False))

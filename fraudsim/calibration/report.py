@@ -30,6 +30,8 @@ def observable_text(t: Target) -> str:
     if t.observable == "exit_channel_share":
         return "cash-out via " + "+".join(t.channels)
     span = f"{t.end} - {t.start}"
+    if t.scam_types:
+        span += f" ({'+'.join(t.scam_types)})"
     if t.observable == "delay_share":
         return f"{span} ≤ {t.within_min:g} min"
     return span

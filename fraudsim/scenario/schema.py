@@ -276,7 +276,21 @@ def cross_problems(raw: Mapping[str, Any]) -> list[Problem]:
                 base = ("scripted_cases", str(i))
                 problems += _check_ref(case.get("scam_type"), scams, (*base, "scam_type"))
                 problems += _check_ref(case.get("region"), regions, (*base, "region"))
-    return problems + _policy_name_problems(raw)
+    return problems + _target_problems(raw, scams) + _policy_name_problems(raw)
+
+
+def _target_problems(raw: Mapping[str, Any], scams: set[str] | None) -> list[Problem]:
+    """Check that the scam types a target is limited to are the scenario's."""
+    targets = raw.get("targets")
+    if not isinstance(targets, list):
+        return []
+    problems: list[Problem] = []
+    for i, target in enumerate(targets):
+        if isinstance(target, Mapping) and isinstance(target.get("scam_types"), list):
+            for k, name in enumerate(target["scam_types"]):
+                path = ("targets", str(i), "scam_types", str(k))
+                problems += _check_ref(name, scams, path)
+    return problems
 
 
 POLICY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")

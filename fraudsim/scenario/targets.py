@@ -60,6 +60,9 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 """Keys each observable needs."""
 
+_BY_CASE = frozenset({"delay_share", "delay_shares"})
+"""Observables read case by case, which ``scam_types`` can limit."""
+
 
 class Target(Frozen):
     """A published figure the scenario must reproduce (checked by ``fraudsim check``).
@@ -122,6 +125,11 @@ class Target(Frozen):
     end: CaseEvent | None = Field(
         default=None, description="delay_share(s): the case event the delay is measured to."
     )
+    scam_types: list[str] = Field(
+        default=[],
+        description="delay_share(s): only cases of these scam types (names of [scam_types]) "
+        "count, as when a survey covered some kinds of fraud; every case when empty.",
+    )
     note: str = Field(default="", description="Why this observable stands for the fact.")
 
     @model_validator(mode="after")
@@ -131,4 +139,11 @@ class Target(Frozen):
         missing = [k for k in _NEEDS[self.observable] if not getattr(self, k)]
         if missing:
             raise ValueError(f"observable {self.observable!r} needs {', '.join(missing)}")
+        # Ignored elsewhere, the filter would let a target claim a coverage
+        # its figure does not have.
+        if self.scam_types and self.observable not in _BY_CASE:
+            raise ValueError(
+                f"scam_types limits the cases of delay_share and delay_shares, "
+                f"not of {self.observable!r}"
+            )
         return self
