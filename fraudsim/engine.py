@@ -55,6 +55,7 @@ MYPYC_MODULES = (
     "fraudsim.model.routing",
     "fraudsim.model.accounts",
     "fraudsim.model.banks",
+    "fraudsim.model.casetrace",
     "fraudsim.model.network",
     "fraudsim.model.payments",
     "fraudsim.model.response",

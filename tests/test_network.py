@@ -222,7 +222,7 @@ def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer()
     w = World(pooled())
     first = w.l1()
     w.net.credit(first, 0, 10)
-    label = w.net.label(first.id)
+    label = w.net.trace.label(first.id)
     w.net.freeze(first, BY_POLICE)
     second = w.l1()  # the slot's fresh account, same bank and layer
     w.net.freeze(second, BY_BANK)
@@ -231,7 +231,7 @@ def test_a_frozen_account_leaves_the_list_for_a_stand_in_of_its_bank_and_layer()
     assert w.net.accounts[second.id] is stand_in
     assert (stand_in.bank, stand_in.layer) == (first.bank, first.layer)
     assert stand_in.status == FROZEN and stand_in.is_empty()
-    assert w.net.label(first.id) == label and w.net.held(first.id) == {}
+    assert w.net.trace.label(first.id) == label and w.net.held(first.id) == {}
     assert w.net.n_accounts == 2 and w.net.balances() == ([0, 0, 0], [0, 0, 0])
 
 

@@ -19,7 +19,6 @@ through a channel, after which the money is gone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Final
 
 from librt.vecs import extend, vec
@@ -36,6 +35,7 @@ from fraudsim.model.accounts import (
 )
 from fraudsim.model.banks import BankTimes
 from fraudsim.model.cases import Case
+from fraudsim.model.casetrace import CaseTrace, Logger
 from fraudsim.model.kernel import Call, Clock, Dispatcher
 from fraudsim.model.lots import NO_IDS, equal_parts, parts_of, split_lots, trail_entry
 from fraudsim.model.routing import Picker, Router
@@ -43,9 +43,6 @@ from fraudsim.rng import Streams, Uniforms
 from fraudsim.scenario.schema import Scenario
 
 __all__ = ["ACTIVE", "BY_BANK", "BY_POLICE", "FROZEN", "STOPPED", "Account", "Logger", "Network"]
-
-Logger = Callable[[float, Case, str, int, int, str], None]
-"""Records an event of a traced case: (time, case, event, account, fen, detail)."""
 
 
 _SWEEP: Final = 0
@@ -70,8 +67,6 @@ class Network(Dispatcher):
     ) -> None:
         self.clock = clock
         self.cases = cases
-        self.log = log
-        self.traced_id = next((c.id for c in cases if c.traced), -1)
         net = scenario.mule_network
         self.layers = net.layers
         self.last_layer = len(net.layers) - 1
@@ -98,8 +93,10 @@ class Network(Dispatcher):
         # where a list's item is a new int object at each cash-out.
         self.cashed_by_channel: vec[i64] = vec[i64]([0] * len(self.channel_names))
         self.movements = 0
-        # Money tree of the traced case: (time, from account or -1 for the victim, to, fen).
-        self.edges: list[tuple[float, int, int, int]] = []
+        self.trace = CaseTrace(cases, clock, log, self.accounts, self.bank_names,
+                               self.channel_names)
+        # Its case id as a field of the network: compared at every movement.
+        self.traced_id = self.trace.case_id
         # Handlers made once: a pending happening holds its handler, and a
         # bound method made at each scheduling would be freed when the
         # happening runs, often days later, beside neighbours no longer in
@@ -150,11 +147,6 @@ class Network(Dispatcher):
     def first_layer_account(self, case: Case) -> Account:
         """Choose the first-layer mule account a victim's payment goes to."""
         return self.router.first_layer_account(case.region)
-
-    def label(self, acct: int) -> str:
-        """Return a readable account name: layer, bank and number."""
-        account = self.accounts[acct]
-        return f"L{account.layer + 1}:{self.bank_names[account.bank]}#{acct}"
 
     # -- money movement -------------------------------------------------------
 
@@ -249,8 +241,7 @@ class Network(Dispatcher):
         case = self.cases[cid]
         case.cashed_out_fen += fen
         if cid == self.traced_id:
-            self.log(self.clock.now, case, "cash_out", account.id, fen,
-                     self.channel_names[account.channel])
+            self.trace.cashed_out(account, fen)
 
     def _children(self, account: Account) -> list[Account]:
         """Draw how many accounts of the next layer a balance goes to, and which."""
@@ -276,7 +267,7 @@ class Network(Dispatcher):
         q, r = equal_parts(fen, k)  # as split_lots divides a lot
         if cid == self.traced_id:
             for j in range(k):
-                self._log_hop(account, children[j], q + (j < r))
+                self.trace.hop(account, children[j], q + (j < r))
         for j in range(k):
             share = q + (j < r)
             if share:
@@ -313,15 +304,7 @@ class Network(Dispatcher):
                 case.trail = extend(case.trail, entry)
         tid = self.traced_id
         if tid >= 0 and tid in lots:  # most runs trace no case
-            for child, part in zip(children, parts, strict=True):
-                self._log_hop(account, child, part.get(tid, 0))
-
-    def _log_hop(self, account: Account, child: Account, fen: int) -> None:
-        """Record a hop of the traced case's money (``fen`` may be 0: a part it had no fen in)."""
-        tid = self.traced_id
-        now = self.clock.now
-        self.log(now, self.cases[tid], "hop", child.id, fen, f"from {self.label(account.id)}")
-        self.edges.append((now, account.id, child.id, fen))
+            self.trace.hops(account, children, parts)
 
     # -- stops and freezes ----------------------------------------------------
 
@@ -399,8 +382,7 @@ class Network(Dispatcher):
         if count_account:
             case.accounts_frozen += 1
         if cid == self.traced_id:
-            who = "police" if by == BY_POLICE else "bank risk control"
-            self.log(self.clock.now, case, "freeze", account.id, fen, f"frozen by {who}")
+            self.trace.frozen(account, fen, by)
 
     # -- end of run -----------------------------------------------------------
 

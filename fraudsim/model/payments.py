@@ -136,7 +136,7 @@ class Payments(Dispatcher):
         case.l1_accounts = append(case.l1_accounts, acct)  # its own buffer (see lots.NO_IDS)
         if case.traced:
             self.log(now, case, "payment", acct, fen, f"installment {i + 1} of {case.n_pay}")
-            self.network.edges.append((now, -1, acct, fen))
+            self.network.trace.paid(acct, fen)
         delay_from = self._delay_from_fen
         if delay_from is not None and fen >= delay_from:
             case.in_transit_fen += fen

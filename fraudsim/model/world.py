@@ -203,7 +203,7 @@ def build_world(
     network: Network
 
     def log(at: float, case: Case, event: str, acct: int, fen: int, detail: str) -> None:
-        label = network.label(acct) if acct >= 0 else "victim"
+        label = network.trace.label(acct) if acct >= 0 else "victim"
         # Mostly now; a self-stop is logged at when she realised, found out
         # only later (at her next installment or the next stopper), and
         # run_world sorts the trace to put it in its place.
@@ -282,12 +282,13 @@ def run_world(
 def _money_tree(run: RawRun, network: Network, case_id: int) -> None:
     """Record the traced case's money tree: edges and each account's final state."""
     names = ("active", "stopped", "frozen")
-    for t, src, dst, fen in network.edges:
+    trace = network.trace
+    for t, src, dst, fen in trace.edges:
         if fen:
             run.tree.append(
-                (t, network.label(src) if src >= 0 else "victim", network.label(dst), fen)
+                (t, trace.label(src) if src >= 0 else "victim", trace.label(dst), fen)
             )
-    for _, _, dst, _ in network.edges:
-        label = network.label(dst)
+    for _, _, dst, _ in trace.edges:
+        label = trace.label(dst)
         held = network.held_fen(dst, case_id)
         run.tree_status[label] = AccountState(names[network.accounts[dst].status], held)
