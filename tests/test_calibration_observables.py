@@ -377,8 +377,10 @@ def test_delays_of_a_scam_type_with_no_case_are_undefined() -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.floats(0.0, 5000.0), st.sampled_from(["a", "b"])), min_size=1,
                 max_size=40))
-def test_shares_by_scam_type_weigh_up_to_the_share_of_all(cases: list[tuple[float, str]]) -> None:
-    """Each type's shares, weighted by its number of cases, add up to the shares of all cases."""
+def test_shares_of_a_scam_type_are_counted_on_its_cases_alone(
+    cases: list[tuple[float, str]]
+) -> None:
+    """Each type's shares are its own delays' (counted by hand), and weighed up make the whole."""
     n = len(cases)
     rep = hand_result({"contact_min": [0.0] * n, "first_payment_min": [0.0] * n,
                        "report_due_min": [d for d, _ in cases],
@@ -386,9 +388,14 @@ def test_shares_by_scam_type_weigh_up_to_the_share_of_all(cases: list[tuple[floa
     overall = measure(target(observable="delay_shares", **PAY_TO_REPORT), rep, BINS)
     weighted = [0.0] * len(overall)
     for kind in ("a", "b"):
-        count = sum(1 for _, t in cases if t == kind)
-        if count:
-            shares = measure(target(observable="delay_shares", scam_types=[kind],
-                                    **PAY_TO_REPORT), rep, BINS)
-            weighted = [w + s * count / n for w, s in zip(weighted, shares, strict=True)]
+        own = [d for d, t in cases if t == kind]
+        shares = measure(target(observable="delay_shares", scam_types=[kind], **PAY_TO_REPORT),
+                         rep, BINS)
+        if not own:
+            assert all(math.isnan(x) for x in shares)
+            continue
+        by_hand = [sum(1 for d in own if lo <= d < hi) / len(own)
+                   for lo, hi in itertools.pairwise(BINS)]
+        assert shares == pytest.approx(by_hand)
+        weighted = [w + x * len(own) / n for w, x in zip(weighted, shares, strict=True)]
     assert weighted == pytest.approx(overall)
