@@ -47,8 +47,9 @@ def table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 # Three victims:
-#   A paid 1000 fen, 600 frozen by police and 400 cashed out; reported at 10,
-#     case started 12, first stop 15, 2 accounts frozen, 3 hops traced.
+#   A was warned at 2 but paid 1000 fen anyway, 600 frozen by police and 400
+#     cashed out; reported at 10, case started 12, first stop 15, 2 accounts
+#     frozen, 3 hops traced.
 #   B was warned and dissuaded: 5000 prevented, nothing paid.
 #   C paid 2000 (100 frozen by the bank), 1500 prevented by guidance, 1900 still
 #     in flight of which 700 held by a stop; reported at 100, started 130, stop 190.
@@ -65,6 +66,7 @@ ROWS = [
         first_stop_min=15.0,
         accounts_frozen=2,
         hops_traced=3,
+        warned_min=2.0,
     ),
     case(
         exposed_fen=5000,
@@ -129,7 +131,7 @@ def test_counts() -> None:
     assert m["cases"] == 3
     assert m["reported"] == 2
     assert m["cases_started"] == 2
-    assert m["warned"] == 1
+    assert m["warned"] == 2  # A was warned and paid anyway: warned, not dissuaded
     assert m["dissuaded"] == 1
     assert m["accounts_frozen"] == 2
     assert m["hops_traced"] == 3
