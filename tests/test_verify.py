@@ -109,7 +109,7 @@ def test_suite_covers_every_stage_queue_and_component(quick_rows: list[CheckResu
     subjects = {r.subject for r in quick_rows if "(KS)" in r.check}
     assert {"layer 1", "layer 2", "layer 3", "atm", "crypto", "bank_a", "bank_b"} <= subjects
     assert {r.subject for r in quick_rows if r.check == "money conserved"} == {
-        "exposure", "paid money", "parts", "cash-out channels", "coverage"}
+        "exposure", "paid money", "stoppers", "cash-out channels", "coverage"}
 
 
 def test_cli_verify_prints_the_table_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

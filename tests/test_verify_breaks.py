@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from librt.vecs import vec
 
+from fraudsim.model.cases import Case
 from fraudsim.model.monitor import BinnedMonitor
 from fraudsim.model.network import Account, Network
+from fraudsim.model.payments import Payments
 from fraudsim.model.staff import ServerPool
 from fraudsim.rng import Sampler, Streams
 from fraudsim.scenario.distributions import Lognormal
@@ -225,7 +227,7 @@ def test_a_corrupted_money_column_fails_conservation(
     monkeypatch.setattr(records, "money_columns", corrupt)
     rows = {r.subject: r.passed for r in money_checks(base)}
     assert not rows["exposure"] and not rows["paid money"] and not rows["cash-out channels"]
-    assert rows["parts"]
+    assert rows["stoppers"]
 
 
 @pytest.mark.pure_python
@@ -242,6 +244,24 @@ def test_an_untallied_channel_fails_conservation(
     rows = {r.subject: r.passed for r in money_checks(base)}
     assert not rows["cash-out channels"]
     assert rows["exposure"]
+
+
+@pytest.mark.pure_python
+def test_a_halt_credited_to_one_stopper_and_named_for_another_fails_the_stoppers(
+    base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guidance's prevented money said to be a patrol's: every fen still adds up."""
+    original = Payments.halt
+
+    def mislabelled(self: Payments, case: Case, by: str, when: float) -> None:
+        original(self, case, by, when)
+        if case.halted_by == "guidance":
+            case.halted_by = "patrol"
+
+    monkeypatch.setattr(Payments, "halt", mislabelled)
+    rows = {r.subject: r.passed for r in money_checks(base)}
+    assert not rows["stoppers"]
+    assert rows["exposure"] and rows["paid money"] and rows["cash-out channels"]
 
 
 @pytest.mark.pure_python

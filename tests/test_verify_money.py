@@ -23,43 +23,50 @@ from fraudsim.verify.base import reduced
 from fraudsim.verify.money import BUSY_WORLD, coverage_row, identity_rows, money_checks
 
 
-def cases() -> dict[str, list[int]]:
-    """Three cases whose money adds up, in fen.
+def cases() -> dict[str, list[Any]]:
+    """Six cases whose money adds up, in fen, each halted by someone else.
 
-    Case 0: 1,000 exposed = 300 prevented (100 by herself, 200 by guidance)
-    + 400 frozen (250 police, 150 bank) + 200 cashed out + 100 in flight, of
-    which 40 was never paid: paid = 400 + 200 + 100 - 40 = 660.
-    Case 1: 500 exposed, paid and cashed out. Case 2: 250 exposed, all
-    dissuaded by early warning before paying.
+    Case 0: 1,000 exposed = 300 prevented (200 by guidance, which halted
+    her, and 100 of a delayed credit recalled) + 400 frozen (250 police, 150
+    bank) + 200 cashed out + 100 in flight, of which 40 was never paid:
+    paid = 400 + 200 + 100 - 40 = 660. Case 1: 500 exposed, paid and cashed
+    out, nobody halted her. Case 2: 250 exposed, all dissuaded by early
+    warning before paying. Case 3: 400 exposed, 100 paid and cashed out, 300
+    prevented by a patrol. Case 4: 300 exposed, all prevented by a hold.
+    Case 5: 180 exposed, 100 paid and cashed out, 80 kept by herself.
     """
-    columns = {
-        "exposed_fen": [1000, 500, 250],
-        "prevented_fen": [300, 0, 250],
-        "frozen_fen": [400, 0, 0],
-        "cashed_out_fen": [200, 500, 0],
-        "in_flight_fen": [100, 0, 0],
-        "paid_fen": [660, 500, 0],
-        "unpaid_at_end_fen": [40, 0, 0],
-        "saved_fen": [700, 0, 250],
-        "frozen_by_police_fen": [250, 0, 0],
-        "frozen_by_bank_fen": [150, 0, 0],
-        "held_by_stop_fen": [50, 0, 0],
-        "in_transit_fen": [30, 0, 0],
+    columns: dict[str, list[Any]] = {
+        "exposed_fen": [1000, 500, 250, 400, 300, 180],
+        "prevented_fen": [300, 0, 250, 300, 300, 80],
+        "frozen_fen": [400, 0, 0, 0, 0, 0],
+        "cashed_out_fen": [200, 500, 0, 100, 0, 100],
+        "in_flight_fen": [100, 0, 0, 0, 0, 0],
+        "paid_fen": [660, 500, 0, 100, 0, 100],
+        "unpaid_at_end_fen": [40, 0, 0, 0, 0, 0],
+        "saved_fen": [700, 0, 250, 300, 300, 80],
+        "frozen_by_police_fen": [250, 0, 0, 0, 0, 0],
+        "frozen_by_bank_fen": [150, 0, 0, 0, 0, 0],
+        "held_by_stop_fen": [50, 0, 0, 0, 0, 0],
+        "in_transit_fen": [30, 0, 0, 0, 0, 0],
+        "halted_by": ["guidance", "", "dissuasion", "patrol", "hold", "self"],
     }
     for who in STOPPERS:
-        columns[f"prevented_by_{who}_fen"] = [0, 0, 0]
-    columns["prevented_by_self_fen"] = [100, 0, 0]
-    columns["prevented_by_guidance_fen"] = [200, 0, 0]
-    columns["prevented_by_dissuasion_fen"] = [0, 0, 250]
+        columns[f"prevented_by_{who}_fen"] = [0] * 6
+    columns["prevented_by_guidance_fen"][0] = 200
+    columns["prevented_by_recall_fen"][0] = 100
+    columns["prevented_by_dissuasion_fen"][2] = 250
+    columns["prevented_by_patrol_fen"][3] = 300
+    columns["prevented_by_hold_fen"][4] = 300
+    columns["prevented_by_self_fen"][5] = 80
     return columns
 
 
-CHANNELS = {"cashed_out_via_atm": 450.0, "cashed_out_via_crypto": 250.0}
+CHANNELS = {"cashed_out_via_atm": 650.0, "cashed_out_via_crypto": 250.0}
 
 
 def result(
     verify_plain: Scenario,
-    columns: dict[str, list[int]],
+    columns: dict[str, list[Any]],
     channels: dict[str, float] | None = None,
 ) -> SimulationResult:
     """A run's result made of a hand-made case table and channel totals."""
@@ -68,20 +75,20 @@ def result(
     return SimulationResult(verify_plain, 0, 0, pa.table(columns), pa.table({}), summary)
 
 
-def verdicts(verify_plain: Scenario, columns: dict[str, list[int]],
+def verdicts(verify_plain: Scenario, columns: dict[str, list[Any]],
              channels: dict[str, float] | None = None) -> dict[str, bool]:
     return {r.subject: r.passed for r in identity_rows(result(verify_plain, columns, channels))}
 
 
-ALL_PASS = {"exposure": True, "paid money": True, "parts": True, "cash-out channels": True}
+ALL_PASS = {"exposure": True, "paid money": True, "stoppers": True, "cash-out channels": True}
 
 
 def test_consistent_cases_pass_every_identity(verify_plain: Scenario) -> None:
     """Money split by hand so that it adds up passes every row, which count the cases."""
     rows = identity_rows(result(verify_plain, cases()))
     assert {r.subject: r.passed for r in rows} == ALL_PASS
-    assert [r.observed for r in rows[:3]] == ["0 of 3 cases differ"] * 3
-    assert rows[3].expected == "Σ channels = 700 fen" and rows[3].observed == "700 fen"
+    assert [r.observed for r in rows[:3]] == ["0 of 6 cases differ"] * 3
+    assert rows[3].expected == "Σ channels = 900 fen" and rows[3].observed == "900 fen"
 
 
 @pytest.mark.parametrize(
@@ -92,10 +99,11 @@ def test_consistent_cases_pass_every_identity(verify_plain: Scenario) -> None:
         ("exposed_fen", 2, {"exposure"}),
         ("unpaid_at_end_fen", 0, {"paid money"}),
         ("paid_fen", 1, {"paid money"}),
-        ("prevented_by_guidance_fen", 0, {"parts"}),
-        ("frozen_by_bank_fen", 0, {"parts"}),
-        ("saved_fen", 2, {"parts"}),
-        ("prevented_fen", 2, {"exposure", "parts"}),
+        ("prevented_by_self_fen", 0, {"stoppers"}),  # guidance halted her
+        ("prevented_by_patrol_fen", 1, {"stoppers"}),  # nobody halted her
+        ("prevented_by_hold_fen", 3, {"stoppers"}),  # a patrol halted her
+        ("prevented_by_recall_fen", 4, set()),  # recalls come on top of any halt
+        ("prevented_fen", 2, {"exposure"}),
     ],
 )
 def test_one_fen_out_of_place_fails_exactly_its_identities(
@@ -107,18 +115,29 @@ def test_one_fen_out_of_place_fails_exactly_its_identities(
     rows = {r.subject: r for r in identity_rows(result(verify_plain, columns))}
     assert {s for s, r in rows.items() if not r.passed} == failing
     for subject in failing - {"cash-out channels"}:
-        assert rows[subject].observed == "1 of 3 cases differ"
+        assert rows[subject].observed == "1 of 6 cases differ"
+
+
+def test_money_credited_to_someone_who_did_not_halt_her_fails_the_stoppers(
+    verify_plain: Scenario,
+) -> None:
+    """The dissuaded victim said to be halted by a patrol: her 250 fen are then nobody's."""
+    columns = cases()
+    columns["halted_by"][2] = "patrol"
+    rows = {r.subject: r for r in identity_rows(result(verify_plain, columns))}
+    assert not rows["stoppers"].passed and rows["stoppers"].observed == "1 of 6 cases differ"
+    assert {s for s, r in rows.items() if not r.passed} == {"stoppers"}
 
 
 def test_channel_totals_must_match_the_money_lost(verify_plain: Scenario) -> None:
     """Channels that add up to one fen less than the cases lost fail the channel row only."""
-    short = {**CHANNELS, "cashed_out_via_atm": 449.0}
+    short = {**CHANNELS, "cashed_out_via_atm": 649.0}
     assert verdicts(verify_plain, cases(), short) == {**ALL_PASS, "cash-out channels": False}
 
 
 def test_a_run_with_no_cases_proves_nothing(verify_plain: Scenario) -> None:
     """No cases and no money lost: every row fails rather than passing vacuously."""
-    empty: dict[str, list[int]] = {k: [] for k in cases()}
+    empty: dict[str, list[Any]] = {k: [] for k in cases()}
     assert verdicts(verify_plain, empty, {}) == dict.fromkeys(ALL_PASS, False)
 
 
@@ -126,19 +145,19 @@ def test_a_run_with_no_cases_proves_nothing(verify_plain: Scenario) -> None:
 
 
 def test_coverage_passes_when_every_outcome_occurs(verify_plain: Scenario) -> None:
-    """Prevented, both freezes, cashed out, in flight, held and in transit all hold money."""
+    """Both freezes, cashed out, in flight, held, in transit and every stopper hold money."""
     row = coverage_row(result(verify_plain, cases()))
     assert row.passed and row.observed == "all occur"
 
 
 def test_coverage_names_every_missing_outcome(verify_plain: Scenario) -> None:
-    """With nothing frozen by a bank and nothing in transit, the row fails and names both."""
+    """With nothing frozen by a bank, nothing in transit and no patrol, the row names all three."""
     columns = cases()
-    columns["frozen_by_bank_fen"] = [0, 0, 0]
-    columns["in_transit_fen"] = [0, 0, 0]
+    for name in ("frozen_by_bank_fen", "in_transit_fen", "prevented_by_patrol_fen"):
+        columns[name] = [0] * 6
     row = coverage_row(result(verify_plain, columns))
     assert not row.passed
-    assert row.observed == "none: frozen_by_bank, in_transit"
+    assert row.observed == "none: frozen_by_bank, in_transit, prevented_by_patrol"
 
 
 # --- the reduction ------------------------------------------------------------------------
