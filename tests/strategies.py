@@ -15,7 +15,8 @@ small_time = st.floats(0.0, 60.0)
 
 @st.composite
 def time_dist(draw: st.DrawFn, max_median: float = 60.0) -> Any:
-    kind = draw(st.sampled_from(["constant", "exponential", "lognormal", "uniform", "mixture"]))
+    kind = draw(st.sampled_from(["constant", "exponential", "lognormal", "gamma", "uniform",
+                                 "triangular", "mixture"]))
     if kind == "constant":
         return draw(small_time)
     if kind == "exponential":
@@ -23,9 +24,16 @@ def time_dist(draw: st.DrawFn, max_median: float = 60.0) -> Any:
     if kind == "lognormal":
         median = draw(st.floats(0.1, max_median))
         return {"kind": "lognormal", "median": median, "p95": median * draw(st.floats(1.1, 20))}
-    if kind == "uniform":
+    if kind == "gamma":
+        return {"kind": "gamma", "mean": draw(st.floats(0.1, max_median)),
+                "sd": draw(st.floats(0.1, max_median))}
+    if kind in ("uniform", "triangular"):
         low = draw(st.floats(0.0, max_median))
-        return {"kind": "uniform", "low": low, "high": low + draw(st.floats(0.0, max_median))}
+        high = low + draw(st.floats(0.01, max_median))  # a triangle needs low < high
+        if kind == "uniform":
+            return {"kind": "uniform", "low": low, "high": high}
+        return {"kind": "triangular", "low": low, "mode": draw(st.floats(low, high)),
+                "high": high}
     return {
         "kind": "mixture",
         "components": [
@@ -98,7 +106,9 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                     [1, 3, 1000, {"kind": "lognormal", "median": 50000, "p95": 5000000}]
                 )
             ),
-            "installment_gap_min": draw(time_dist()),
+            # Gaps as long as realising: payments still due when she reports,
+            # for guidance, patrols and holds to prevent.
+            "installment_gap_min": draw(time_dist(max_median=600)),
             "realisation_min": draw(time_dist(max_median=600)),
             "self_stop_prob": draw(prob),
             "report_prob": draw(prob),
@@ -111,7 +121,9 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "seed": draw(st.integers(0, 2**32)),
         "time": {
             "horizon_days": horizon,
-            "drain_days": draw(st.floats(0.0, 1.0)),
+            # No drain at times: the run then ends with money mid-flight.
+            "drain_days": draw(st.one_of(st.just(0.0), st.floats(0.0, 1.0))),
+            "warmup_days": draw(st.one_of(st.just(0.0), st.floats(0.0, horizon * 0.9))),
             "resource_bin_min": 60,
         },
         "contacts": {"rate_per_hour": draw(st.floats(0, 40)), "interception_share": draw(prob)},
@@ -120,7 +132,12 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "regions": {
             r: {"population_share": s} for r, s in zip(regions, _shares(n_regions), strict=True)
         },
-        "cross_region": {"default_delay_min": draw(small_time), "cooperation": draw(st.booleans())},
+        "cross_region": {
+            "default_delay_min": draw(small_time),
+            "delays": [{"from": regions[0], "to": regions[-1], "delay_min": draw(small_time)}]
+            if n_regions > 1 and draw(st.booleans()) else [],
+            "cooperation": draw(st.booleans()),
+        },
         "banks": banks,
         "mule_network": {
             "first_layer_local_share": draw(prob),
@@ -138,7 +155,8 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "delayed_credit": {
                 "enabled": draw(st.booleans()),
                 "threshold_fen": 1000,
-                "delay_min": draw(small_time),
+                # Up to longer than a short run's drain: credits still held at the end.
+                "delay_min": draw(st.floats(0.0, 600.0)),
             },
         },
         "response": {
@@ -195,7 +213,8 @@ def raw_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 "region": regions[-1],
                 "grooming_min": draw(small_time),
                 "installments_fen": draw(st.lists(st.integers(1, 10**9), min_size=1, max_size=4)),
-                "gap_min": draw(small_time),
+                # A victim who pays on after she reports, for the response to stop.
+                "gap_min": draw(st.floats(0.0, 600.0)),
                 "realisation_min": draw(small_time),
                 "self_stop": draw(st.booleans()),
                 "reports": draw(st.booleans()),
