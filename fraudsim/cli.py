@@ -143,13 +143,19 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check a scenario file and say what it holds."""
+    """Check a scenario file, its targets against the seed facts, and say what it holds."""
+    from fraudsim.calibration import goals_for
+
     scenario = _load(args)
+    try:
+        goals_for(scenario)  # what fraudsim check would refuse, refused here too
+    except ScenarioError as err:
+        raise ScenarioError(str(args.scenario), err.problems) from None
     print(
         f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.scam_types)} scam "
         f"types, {len(scenario.regions)} regions, {len(scenario.banks)} banks, "
         f"{len(scenario.mule_network.layers)} mule layers, "
-        f"{len(scenario.scripted_cases)} scripted cases"
+        f"{len(scenario.scripted_cases)} scripted cases, {len(scenario.targets)} targets"
     )
     return 0
 

@@ -219,9 +219,12 @@ def test_metrics_are_summed_from_the_run(xiamen_run: Replication) -> None:
 
 
 def test_an_unknown_metric_is_named_with_the_known_ones(xiamen_run: Replication) -> None:
-    """A misspelt metric lists what could have been meant."""
-    with pytest.raises(TargetError, match=r"unknown metric savd_fen; known: .*saved_fen"):
+    """A misspelt metric says what was likely meant; a name like none lists them all."""
+    meant = r"unknown metric 'savd_fen' \(did you mean 'saved_fen'\?\)"
+    with pytest.raises(TargetError, match=meant):
         measure(target(observable="metric", metrics=["cases", "savd_fen"]), xiamen_run, None)
+    with pytest.raises(TargetError, match=r"unknown metric qqq; known: .*saved_fen"):
+        measure(target(observable="metric", metrics=["cases", "qqq"]), xiamen_run, None)
 
 
 def test_metrics_leave_out_the_warm_up_as_experiments_do() -> None:

@@ -218,6 +218,21 @@ def test_validate_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert schema["additionalProperties"] is False
 
 
+def test_validate_refuses_a_target_check_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt metric is found by validate, as by check, before anything runs."""
+    text = (SCENARIOS / "fujian-2023.toml").read_text("utf-8")
+    assert 'metrics = ["dissuaded"]' in text
+    bad = tmp_path / "fujian.toml"
+    bad.write_text(text.replace('metrics = ["dissuaded"]', 'metrics = ["disuaded"]'), "utf-8")
+    code, _, err = run_cli(["validate", str(bad)], capsys)
+    assert code == 2
+    assert "unknown metric 'disuaded' (did you mean 'dissuaded'?)" in err
+    code, _, err = run_cli(["check", str(bad), "--replications", "2"], capsys)
+    assert code == 2 and "did you mean 'dissuaded'?" in err
+
+
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_scenario_validates(
     scenario: Path, capsys: pytest.CaptureFixture[str]

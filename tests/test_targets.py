@@ -137,6 +137,26 @@ def test_a_made_up_fact_fails_resolution() -> None:
         check_scenario(scenario, 2)
 
 
+def test_a_metric_target_names_metrics_a_run_reports() -> None:
+    """The metrics known before a run are exactly those a run of the scenario reports."""
+    from fraudsim import simulate
+    from fraudsim.calibration.observables import known_metrics
+    from fraudsim.experiments.measures import replication_metrics
+
+    scenario = small([])
+    result = simulate(scenario)
+    reported = {m.metric for m in result.summary} | set(replication_metrics(result))
+    assert known_metrics(scenario) == reported
+    bad = small([{"fact": "t-2020-cases", "observable": "metric", "tolerance": 1,
+                  "metrics": ["cases", "disuaded", "reported"]}])
+    _, problems = resolve(bad, FACTS)
+    assert problems == [("targets.0", "unknown metric 'disuaded' (did you mean 'dissuaded'?)")]
+    nothing_like = small([{"fact": "t-2020-cases", "observable": "metric", "tolerance": 1,
+                           "metrics": ["qqq"]}])
+    ((_, text),) = resolve(nothing_like, FACTS)[1]
+    assert text.startswith("unknown metric qqq; known: accounts_frozen, ")
+
+
 def test_every_problem_is_listed_at_once() -> None:
     scenario = small([
         {"fact": "t-2020-words", "observable": "metric", "metrics": ["cases"], "tolerance": 1},

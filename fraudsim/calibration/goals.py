@@ -3,8 +3,8 @@
 Before anything runs, every target of a scenario is checked against the
 seed facts and the scenario itself: the fact must exist and carry a number
 (or bins, for a distribution), its unit must be comparable with the
-observable's, and the policy, mule layer and cash-out channels named must
-exist. Every problem is reported at once, with its key path
+observable's, and the policy, mule layer, cash-out channels and metrics
+named must exist. Every problem is reported at once, with its key path
 (``targets.2.fact``), like any other scenario problem.
 """
 
@@ -15,7 +15,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fraudsim.calibration.observables import TargetError, conversion, native_unit
+from fraudsim.calibration.observables import (
+    TargetError,
+    conversion,
+    known_metrics,
+    native_unit,
+    unknown_metric_text,
+)
 from fraudsim.scenario.policies import BASE_POLICY
 from fraudsim.scenario.schema import Scenario
 from fraudsim.scenario.targets import Target
@@ -86,6 +92,11 @@ def _scenario_problems(target: Target, scenario: Scenario) -> list[str]:
     if target.observable == "mule_exit_share" and target.layer >= len(scenario.mule_network.layers):
         out.append(f"layer {target.layer} does not exist "
                    f"({len(scenario.mule_network.layers)} layers, counted from 0)")
+    if target.observable == "metric":
+        known = known_metrics(scenario)
+        names = [m for m in target.metrics if m not in known]
+        if names:
+            out.append(unknown_metric_text(names, known))
     unknown = [c for c in target.channels if c not in scenario.mule_network.cash_out]
     if unknown:
         out.append(f"unknown cash-out channel {', '.join(unknown)}; "

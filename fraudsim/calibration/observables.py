@@ -18,6 +18,7 @@ with heavy pooling the model's money moves somewhat faster than this.)
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 from dataclasses import dataclass
@@ -27,7 +28,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudsim.api import SimulationResult
-from fraudsim.experiments.measures import after_warmup, replication_metrics, warmup_min
+from fraudsim.experiments.measures import (
+    KEY_COLUMNS,
+    WAITED_RESOURCES,
+    after_warmup,
+    replication_metrics,
+    row_columns,
+    summary_names,
+    warmup_min,
+)
 from fraudsim.rng import Streams
 from fraudsim.scenario.schema import Scenario
 from fraudsim.scenario.targets import Target
@@ -70,6 +79,28 @@ class Replication:
     seed: int
     replication: int
     result: SimulationResult | None
+
+
+def known_metrics(scenario: Scenario) -> frozenset[str]:
+    """Return the metrics a ``metric`` target may sum in a run of ``scenario``.
+
+    The headline metrics of ``summary.csv`` and one replication's measures
+    (see :func:`~fraudsim.experiments.measures.replication_metrics`), named
+    by the functions that compute them.
+    """
+    summary = summary_names(WAITED_RESOURCES, tuple(scenario.mule_network.cash_out))
+    measures = row_columns()[len(KEY_COLUMNS):]
+    return frozenset(summary) | frozenset(measures)
+
+
+def unknown_metric_text(names: list[str], known: frozenset[str]) -> str:
+    """Say which metric names are unknown, with the likeliest one meant or all known ones."""
+    meant = [difflib.get_close_matches(n, known, n=1) for n in names]
+    if all(meant):
+        hints = ", ".join(f"{n!r} (did you mean {m[0]!r}?)" for n, m in zip(names, meant,
+                                                                          strict=True))
+        return f"unknown metric {hints}"
+    return f"unknown metric {', '.join(names)}; known: {', '.join(sorted(known))}"
 
 
 def needs_run(target: Target) -> bool:
@@ -156,9 +187,7 @@ def _metric_sum(target: Target, result: SimulationResult) -> float:
     values.update({k: float(v) for k, v in replication_metrics(result).items()})
     unknown = [m for m in target.metrics if m not in values]
     if unknown:
-        raise TargetError(
-            f"unknown metric {', '.join(unknown)}; known: {', '.join(sorted(values))}"
-        )
+        raise TargetError(unknown_metric_text(unknown, frozenset(values)))
     return math.fsum(values[m] for m in target.metrics)
 
 

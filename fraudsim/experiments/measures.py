@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudsim.api import SimulationResult
-from fraudsim.metrics import count_metrics, money_metrics, timing_metrics
+from fraudsim.metrics import count_metrics, money_metrics, summarise, timing_metrics
 from fraudsim.model.cases import MINUTES_PER_DAY
 
 KEY_COLUMNS = ("point", "policy", "replication", "seed")
@@ -150,6 +150,19 @@ class _NoRows:
         """Return an empty column, whatever the name."""
         del name  # every column is empty
         return pa.array([], pa.float64())
+
+
+@functools.cache
+def summary_names(resources: tuple[str, ...], channels: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the names of a run's headline metrics (``summary.csv``), found as row_columns'.
+
+    Args:
+        resources: The staffed resources whose queue waits are reported.
+        channels: The scenario's cash-out channels.
+    """
+    waits: dict[str, list[float]] = {name: [] for name in resources}
+    summary = summarise(_NoRows(), waits, 0, 0, dict.fromkeys(channels, 0))
+    return tuple(m.metric for m in summary)
 
 
 @functools.cache
