@@ -19,6 +19,14 @@ MAX_INT64: Final = 2**63 - 1
 """Largest whole number an argument may be: result tables keep seeds, replication
 numbers and counts as 64-bit integers (a scenario's seed has the same bound)."""
 
+MAX_REPLICATIONS: Final = 100_000
+"""Most replications per policy and grid point: the jobs are planned up front,
+and a 95% interval narrows as one over the square root of their number, so a
+hundred thousand is far beyond any question (and days of runs of a large
+scenario); a slip of a few zeros is refused instead of filling memory."""
+MAX_WORKERS: Final = 1024
+"""Most worker processes asked for (a pool never starts more than its jobs)."""
+
 Handler = Callable[[argparse.Namespace], int]
 """Runs a parsed sub-command and returns its exit code."""
 

@@ -11,16 +11,24 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fraudsim.cli_args import EXIT_FAILED, Handler, add_scenario_args, whole_number
+from fraudsim.cli_args import (
+    EXIT_FAILED,
+    MAX_REPLICATIONS,
+    MAX_WORKERS,
+    Handler,
+    add_scenario_args,
+    whole_number,
+)
 from fraudsim.scenario.loading import ScenarioError, load_scenario
 
 
 def _scenario_args(p: argparse.ArgumentParser, replications: int) -> None:
     add_scenario_args(p, "scenario file (TOML) with [[targets]]")
-    p.add_argument("--replications", type=whole_number(2), default=replications, metavar="N",
+    p.add_argument("--replications", type=whole_number(2, MAX_REPLICATIONS),
+                   default=replications, metavar="N",
                    help=f"replications per policy (default {replications})")
     p.add_argument("--seed", type=whole_number(0), help="root seed (default: the scenario's)")
-    p.add_argument("--workers", type=whole_number(1), default=1, metavar="N",
+    p.add_argument("--workers", type=whole_number(1, MAX_WORKERS), default=1, metavar="N",
                    help="worker processes (default 1 = this process)")
 
 

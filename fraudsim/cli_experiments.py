@@ -19,6 +19,8 @@ from fraudsim.cli_args import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    MAX_REPLICATIONS,
+    MAX_WORKERS,
     Handler,
     add_scenario_args,
     positive_share,
@@ -36,8 +38,8 @@ def _common(p: argparse.ArgumentParser, default_n: int) -> None:
     p.add_argument("--baseline", metavar="NAME", help="policy to compare against "
                    "(default: the scenario's baseline_policy, else the first policy)")
     n = p.add_mutually_exclusive_group()
-    n.add_argument("--replications", type=whole_number(2), default=default_n, metavar="N",
-                   help=f"replications per policy (default {default_n})")
+    n.add_argument("--replications", type=whole_number(2, MAX_REPLICATIONS), default=default_n,
+                   metavar="N", help=f"replications per policy (default {default_n})")
     n.add_argument("--precision", type=positive_share, metavar="H",
                    help="add replications until every headline 95%% half-width is at most H "
                    "times its mean (e.g. 0.05 = ±5%%)")
@@ -46,9 +48,9 @@ def _common(p: argparse.ArgumentParser, default_n: int) -> None:
                    "measure), e.g. saved_fen,lost_fen")
     # No default here: None tells "not given" apart, so that a cap given
     # without --precision is refused (see _check_cap) instead of ignored.
-    p.add_argument("--max-replications", type=whole_number(2), metavar="N",
+    p.add_argument("--max-replications", type=whole_number(2, MAX_REPLICATIONS), metavar="N",
                    help="cap of the --precision rule (default 200)")
-    p.add_argument("--workers", type=whole_number(1), metavar="N",
+    p.add_argument("--workers", type=whole_number(1, MAX_WORKERS), metavar="N",
                    help="worker processes (default: all cores; 1 = no pool)")
     p.add_argument("--dask", metavar="tcp://HOST:PORT|local",
                    help="run on a Dask cluster (needs fraudsim[dask]); 'local' starts one")

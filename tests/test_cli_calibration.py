@@ -67,6 +67,8 @@ def test_register_adds_the_three_commands_with_their_defaults() -> None:
 @pytest.mark.parametrize(("argv", "message"), [
     (["check", "s.toml", "--replications", "1"], "--replications: must be at least 2"),
     (["check", "s.toml", "--workers", "0"], "--workers: must be at least 1"),
+    (["check", "s.toml", "--replications", "10000000"], "--replications: must be at most 100000"),
+    (["calibrate", "s.toml", "--fit", "a", "--workers", "5000"], "--workers: must be at most 1024"),
     (["check", "s.toml", "--seed", "-1"], "--seed: must be at least 0"),
     (["calibrate", "s.toml"], "the following arguments are required: --fit"),
     (["calibrate", "s.toml", "--fit", "a", "--max-evals", "1"], "--max-evals: must be at least 2"),

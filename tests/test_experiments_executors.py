@@ -110,6 +110,18 @@ def test_the_default_is_one_worker_per_core(
     assert isinstance(make_executor(), SerialExecutor)
 
 
+def test_a_pool_has_no_more_workers_than_jobs() -> None:
+    """Thirty workers asked for two jobs start two processes; one job runs here."""
+    executor = make_executor(workers=30, jobs=2)
+    try:
+        assert isinstance(executor, PoolExecutor) and executor.workers == 2
+        assert executor.describe() == "local process pool (2 workers)"
+    finally:
+        executor.close()
+    assert isinstance(make_executor(workers=30, jobs=1), SerialExecutor)
+    assert isinstance(make_executor(workers=30, jobs=0), SerialExecutor)
+
+
 def test_the_default_on_two_cores_is_a_pool_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a worker count, every core gets a worker process."""
     monkeypatch.setattr(os, "cpu_count", lambda: 2)

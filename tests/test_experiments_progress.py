@@ -44,6 +44,9 @@ class FakeBar:
 class Replay:
     """An executor that finishes each job at once, money saved growing with the replication."""
 
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs  # the first batch's, as the runner tells its executor
+
     def run(self, jobs: Sequence[Job], on_result: Callable[[JobResult], bool]) -> None:
         for job in jobs:
             on_result(JobResult(job.key, job.seed, {"saved_fen": 100.0 + 10 * job.replication}))

@@ -185,8 +185,8 @@ def _execute(cells: list[Cell], identity: dict[str, Any], settings: Settings,
              "random_streams": "replication r, stream s: numpy SeedSequence(entropy=seed, "
              "spawn_key=(r, blake2b-64(s) >> 1)); the same for every policy and grid point"}
     done = store.open(identity, extra) if store is not None else {}
-    runner = Runner(plan, lambda: make_executor(settings.workers, settings.dask), store, done,
-                    settings.progress)
+    runner = Runner(plan, lambda jobs: make_executor(settings.workers, settings.dask, jobs),
+                    store, done, settings.progress)
     try:
         n, precision = run_plan(plan, runner)
         where = runner.where()

@@ -108,13 +108,14 @@ class Runner:
 
     Args:
         plan: What to run.
-        make_executor: Returns the executor, called when there is something to run.
+        make_executor: Returns the executor, given the number of jobs of the first
+            batch; called when there is something to run.
         store: Results folder, or None to keep results in memory only.
         done: Rows already finished (read back from the store).
         progress: Whether to show a progress bar on stderr.
     """
 
-    def __init__(self, plan: Plan, make_executor: Callable[[], Executor], store: Store | None,
+    def __init__(self, plan: Plan, make_executor: Callable[[int], Executor], store: Store | None,
                  done: dict[Key, dict[str, Any]], progress: bool) -> None:
         self.plan = plan
         self._make_executor = make_executor
@@ -158,7 +159,7 @@ class Runner:
         jobs = [self._job(c, r) for c, r in wanted if (c.point, c.policy, r) not in self.rows]
         if jobs:
             if self._executor is None:  # before the progress bar starts its thread
-                self._executor = self._make_executor()
+                self._executor = self._make_executor(len(jobs))
             self._show_batch(len(wanted), len(wanted) - len(jobs))
             self._executor.run(jobs, self._on_result)
         if self._failure is not None:

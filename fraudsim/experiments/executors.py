@@ -272,7 +272,8 @@ class DaskExecutor:
         self._owned = []
 
 
-def make_executor(workers: int | None = None, dask: Any = None) -> Executor:
+def make_executor(workers: int | None = None, dask: Any = None,
+                  jobs: int | None = None) -> Executor:
     """Return the executor asked for.
 
     Args:
@@ -280,8 +281,13 @@ def make_executor(workers: int | None = None, dask: Any = None) -> Executor:
             jobs in this process.
         dask: None for local execution; ``"local"``, a scheduler address or
             a ``dask.distributed.Client`` for Dask.
+        jobs: How many jobs there are to run, if known: a local pool has no
+            more processes than that (the pool starts every process at once,
+            and a process with no job would only cost memory).
     """
     if dask is not None:
         return DaskExecutor(dask, workers)
     count = workers or os.cpu_count() or 1
+    if jobs is not None:
+        count = max(1, min(count, jobs))
     return SerialExecutor() if count == 1 else PoolExecutor(count)
