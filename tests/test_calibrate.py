@@ -55,12 +55,32 @@ def test_explicit_bounds_and_errors() -> None:
     with pytest.raises(ScenarioError) as err:
         parse_fit("response.guidance.at,mule_network.layers.3.dwell_min,"
                   "mule_network.layers.0.dwell_min.median=50:60,"
-                  "mule_network.layers.0.dwell_min.median=1-2", scenario)
+                  "mule_network.layers.0.dwell_min.p95=1-2", scenario)
     messages = [m for _, m in err.value.problems]
     assert "not a number" in messages[0]
     assert "the value is 0" in messages[1]
     assert "must be increasing and contain 47" in messages[2]
     assert "LOW:HIGH" in messages[3]
+
+
+@pytest.mark.parametrize(("spec", "where", "message"), [
+    ("mule_network.layers.0.dwell_min.median=0:inf", "mule_network.layers.0.dwell_min.median",
+     "bounds must be finite numbers (got '0:inf')"),
+    ("mule_network.layers.0.dwell_min.median=nan:9", "mule_network.layers.0.dwell_min.median",
+     "bounds must be finite numbers (got 'nan:9')"),
+    ("mule_network.layers.0.dwell_min.median=a:9", "mule_network.layers.0.dwell_min.median",
+     "bounds must be numbers, LOW:HIGH (got 'a:9')"),
+    ("seed", "seed", "the seed cannot be fitted: it picks the random numbers, not the model"),
+    ("scam_types.plain.hook_prob,scam_types.plain.hook_prob=0.1:0.9", "scam_types.plain.hook_prob",
+     "given twice"),
+    (",", "--fit", "an empty key (two commas, or one at an end?)"),
+    ("scam_types.plain.hook_prob,", "--fit", "an empty key (two commas, or one at an end?)"),
+])
+def test_keys_and_bounds_that_cannot_be_fitted(spec: str, where: str, message: str) -> None:
+    """Each is refused once, in one line, before any candidate runs."""
+    with pytest.raises(ScenarioError) as err:
+        parse_fit(spec, base_with([]))
+    assert err.value.problems == [(where, message)]
 
 
 def test_a_key_that_is_no_number_says_what_to_fit_instead() -> None:

@@ -81,6 +81,19 @@ def test_bad_vary_is_refused(text: str) -> None:
         parse_vary(text)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("a.b=1,,2", "an empty value between commas"),
+    ("a.t=fifo,,lifo", "an empty value between commas"),
+    ("a.b=1,2,1", "1 listed twice"),
+    ("a.t=fifo,lifo,fifo", '"fifo" listed twice'),
+])
+def test_a_vary_list_with_a_hole_or_a_repeat_is_refused(text: str, message: str) -> None:
+    """A grid point left out or run twice is a slip, said before anything runs."""
+    with pytest.raises(ExperimentError, match=message):
+        parse_vary(text)
+    assert parse_vary("a.t=fifo,lifo,") == ("a.t", ["fifo", "lifo"])  # a trailing comma is fine
+
+
 def test_grid_is_one_or_two_parameters_first_outer() -> None:
     assert grid({"a": [1, 2], "b": ["x", "y"]}) == [
         {"a": 1, "b": "x"}, {"a": 1, "b": "y"}, {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]

@@ -98,12 +98,20 @@ def parse_fit(spec: str, scenario: Scenario) -> list[Parameter]:
     values within a factor of four of the scenario's value.
 
     Raises:
-        ScenarioError: If a path holds no number, or bounds are malformed.
+        ScenarioError: If a key is empty, given twice or the seed, a path
+            holds no number, or bounds are malformed.
     """
     data = scenario.model_dump(mode="json", by_alias=True)
     params, problems = [], []
+    seen: set[str] = set()
     for item in (s.strip() for s in spec.split(",")):
         path, _, bounds = item.partition("=")
+        path = path.strip()
+        refused = _refused(path, seen)
+        if refused:
+            problems.append((path or "--fit", refused))
+            continue
+        seen.add(path)
         start = value_at(data, path)
         if not _is_number(start):
             problems.append((path, f"not a number in the scenario ({_what_is_there(path, start)})"))
@@ -115,8 +123,21 @@ def parse_fit(spec: str, scenario: Scenario) -> list[Parameter]:
             continue
         params.append(Parameter(path, float(start), low, high, isinstance(start, int)))
     if problems:
-        raise ScenarioError("--fit", problems)
+        raise ScenarioError("--fit", list(dict.fromkeys(problems)))  # each said once
     return params
+
+
+def _refused(path: str, seen: set[str]) -> str:
+    """Say why a ``--fit`` key cannot be fitted at all ("" if it can be)."""
+    if not path:
+        return "an empty key (two commas, or one at an end?)"
+    if path in seen:
+        return "given twice"
+    if path == "seed":
+        # Every candidate is run on the same random numbers (common random
+        # numbers); fitting the seed would fit the noise.
+        return "the seed cannot be fitted: it picks the random numbers, not the model"
+    return ""
 
 
 def _is_number(value: Any) -> bool:
@@ -142,7 +163,12 @@ def _bounds(path: str, start: float, text: str) -> tuple[float, float]:
         lo, sep, hi = text.partition(":")
         if not sep:
             raise ValueError("bounds must look like LOW:HIGH")
-        low, high = float(lo), float(hi)
+        try:
+            low, high = float(lo), float(hi)
+        except ValueError:
+            raise ValueError(f"bounds must be numbers, LOW:HIGH (got {text!r})") from None
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"bounds must be finite numbers (got {text!r})")
     elif _is_share(path):
         low, high = 0.0, 1.0
     elif start > 0:

@@ -32,7 +32,8 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     on commas and each read like a ``--set`` value (bare words as strings).
 
     Raises:
-        ExperimentError: If there is no ``=`` or no value.
+        ExperimentError: If there is no ``=``, no value, an empty value
+            between commas, or a value listed twice (a point run twice).
     """
     key, sep, values = text.partition("=")
     key = key.strip()
@@ -41,9 +42,16 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     try:
         parsed: list[Any] = tomllib.loads(f"v = [{values}]")["v"]
     except tomllib.TOMLDecodeError:
-        parsed = [_parse_value(v.strip()) for v in values.split(",") if v.strip()]
+        items = [v.strip() for v in values.split(",")]
+        if "" in items[:-1]:  # a trailing comma is allowed, as in TOML
+            raise ExperimentError(f"--vary {text!r}: an empty value between commas") from None
+        parsed = [_parse_value(v) for v in items if v]
     if not parsed:
         raise ExperimentError(f"--vary {text!r}: no values")
+    seen = [json.dumps(v, sort_keys=True) for v in parsed]
+    twice = sorted({v for v in seen if seen.count(v) > 1})
+    if twice:
+        raise ExperimentError(f"--vary {text!r}: {', '.join(twice)} listed twice")
     return key, parsed
 
 
