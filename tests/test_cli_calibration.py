@@ -193,6 +193,29 @@ def test_verify_passes_the_effort_and_base_file_to_the_suite(
     assert f"({QUICK.describe()})" in out.splitlines()[0]
 
 
+@pytest.mark.parametrize(("write", "problem"), [
+    (None, ": cannot read the file: No such file or directory"),
+    ('name = "x"\nseed = [1,\n', ": not valid TOML: "),
+    ((SCENARIOS / "xiamen-2023.toml").read_text("utf-8"),
+     "scam_types.plain.share: required key is missing (the checks need a scam type named plain, "
+     "banks bank_a and bank_b, at least two mule layers, as in scenarios/verify-base.toml)"),
+])
+def test_verify_refuses_a_base_it_cannot_reduce_as_bad_input(
+    write: str | None, problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing, broken or unsuitable base is exit 2 with the reason, before any check runs.
+
+    Run, every check would fail, which would read as a model that fails them.
+    """
+    base = tmp_path / "base.toml"
+    if write is not None:
+        base.write_text(write, "utf-8")
+    with pytest.raises(ScenarioError) as err:
+        run(["verify", "--quick", "--base", str(base)], capsys)
+    assert err.value.source == str(base)
+    assert problem in err.value.render()
+
+
 def test_verify_exits_1_if_any_check_fails(monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     """One failed row among passed ones fails the command."""

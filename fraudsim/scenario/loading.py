@@ -52,6 +52,17 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
         ScenarioError: If the file cannot be read or parsed, or any value is
             invalid; every problem is listed.
     """
+    raw = read_scenario_data(path)
+    raw = apply_overrides(raw, overrides, str(path))
+    return validate_scenario(raw, str(path))
+
+
+def read_scenario_data(path: str | Path) -> dict[str, Any]:
+    """Read a scenario file as plain data, not yet validated.
+
+    Raises:
+        ScenarioError: If the file cannot be read, is not UTF-8 or not TOML.
+    """
     source = str(path)
     try:
         # utf-8-sig: a byte-order mark, as some Windows editors write, is dropped.
@@ -61,11 +72,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     except UnicodeDecodeError as err:
         raise ScenarioError(source, [("", f"not UTF-8 text: {err.reason}")]) from None
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(source, [("", f"not valid TOML: {err}")]) from None
-    raw = apply_overrides(raw, overrides, source)
-    return validate_scenario(raw, source)
 
 
 def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:

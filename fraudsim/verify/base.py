@@ -9,13 +9,12 @@ never run a world the schema would reject.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from fraudsim.model.cases import MINUTES_PER_DAY
-from fraudsim.scenario.loading import apply_overrides, validate_scenario
+from fraudsim.scenario.loading import apply_overrides, read_scenario_data, validate_scenario
 from fraudsim.scenario.schema import Scenario
 
 Edit = Callable[[dict[str, Any]], None]
@@ -39,11 +38,9 @@ def load_base(path: Path | None = None) -> dict[str, Any]:
     """Read the base scenario file as plain data.
 
     Raises:
-        FileNotFoundError: If the file does not exist.
+        ScenarioError: If the file cannot be read, or is not UTF-8 or TOML.
     """
-    source = default_base_path() if path is None else path
-    data: dict[str, Any] = tomllib.loads(source.read_text(encoding="utf-8"))
-    return data
+    return read_scenario_data(default_base_path() if path is None else path)
 
 
 def reduced(
