@@ -240,6 +240,19 @@ def test_table_reads_parquet_and_csv_and_none_when_missing(tmp_path: Path) -> No
     assert folder.table("absent.parquet") is None
 
 
+@pytest.mark.parametrize("name", ["t.parquet", "t.csv"])
+def test_a_damaged_table_is_a_results_folder_error_naming_it(tmp_path: Path, name: str) -> None:
+    """A table cut short or overwritten says which file, not an Arrow traceback."""
+    folder = opened(tmp_path, {"scenario": {}}, {"cases.parquet": TINY})
+    if name.endswith(".csv"):
+        (tmp_path / name).write_bytes(b"a,b\n1,2,3\n")  # a row of three cells
+    else:
+        (tmp_path / name).write_text("junk\n", "utf-8")
+    with pytest.raises(ResultsFolderError, match=rf"{name}: cannot be read as a table, the file "
+                       r"is damaged \("):
+        folder.table(name)
+
+
 def test_tables_are_read_once(tmp_path: Path) -> None:
     """A table is read on first use and then kept: the same object, even if the file goes."""
     folder = opened(tmp_path, {"scenario": {}}, {"cases.parquet": pa.table({"case_id": [4]})})

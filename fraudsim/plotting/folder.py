@@ -165,16 +165,25 @@ class ResultsFolder:
         paths = sorted(folder.glob("rep-*.cases.parquet")) if folder.is_dir() else []
         if not paths:
             return None
-        cases = pa.concat_tables([pq.read_table(p) for p in paths])
+        cases = pa.concat_tables([read_table(p) for p in paths])
         return cases if warmup else after_warmup(cases, self.warmup_min)
 
 
 def read_table(path: Path) -> pa.Table:
-    """Read a Parquet or CSV table (CSV: empty cells are nulls)."""
-    if path.suffix == ".parquet":
-        return pq.read_table(path)
-    convert = pacsv.ConvertOptions(strings_can_be_null=False, null_values=[""])
-    return pacsv.read_csv(path, convert_options=convert)
+    """Read a Parquet or CSV table (CSV: empty cells are nulls).
+
+    Raises:
+        ResultsFolderError: If the file cannot be read as a table (cut
+            short, overwritten, or not a table at all).
+    """
+    try:
+        if path.suffix == ".parquet":
+            return pq.read_table(path)
+        convert = pacsv.ConvertOptions(strings_can_be_null=False, null_values=[""])
+        return pacsv.read_csv(path, convert_options=convert)
+    except (pa.ArrowException, OSError) as err:
+        raise ResultsFolderError(f"{path}: cannot be read as a table, the file is damaged "
+                                 f"({err})") from None
 
 
 def detect_kind(path: Path, manifest: dict[str, Any]) -> Kind:
