@@ -197,7 +197,7 @@ def test_verify_passes_the_effort_and_base_file_to_the_suite(
     (None, ": cannot read the file: No such file or directory"),
     ('name = "x"\nseed = [1,\n', ": not valid TOML: "),
     ((SCENARIOS / "xiamen-2023.toml").read_text("utf-8"),
-     "scam_types.plain.share: required key is missing (the checks need a scam type named plain, "
+     "scam_types.plain: missing (the checks need a scam type named plain, "
      "banks bank_a and bank_b, at least two mule layers, as in scenarios/verify-base.toml)"),
 ])
 def test_verify_refuses_a_base_it_cannot_reduce_as_bad_input(

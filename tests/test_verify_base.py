@@ -68,7 +68,7 @@ def test_load_base_reads_another_file(tmp_path: Path) -> None:
 
 def test_load_base_of_a_missing_file_raises(tmp_path: Path) -> None:
     """A missing base is an error naming the file, not an empty scenario."""
-    with pytest.raises(FileNotFoundError, match=r"nope\.toml"):
+    with pytest.raises(ScenarioError, match=r"nope\.toml: \(top\): cannot read the file"):
         load_base(tmp_path / "nope.toml")
 
 

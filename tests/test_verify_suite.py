@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from fraudsim.verify.base import load_base
+from fraudsim.scenario.loading import ScenarioError
+from fraudsim.verify.base import default_base_path, load_base
 from fraudsim.verify.results import CheckResult
 from fraudsim.verify.suite import FULL, QUICK, Effort, run_verification
 
@@ -90,13 +91,27 @@ def test_each_check_gets_the_effort_and_the_rows_keep_their_order(
 def test_a_base_path_is_read_for_every_check(calls: Calls, tmp_path: Path) -> None:
     """Given a base file, every check reduces that file, not the shipped one."""
     path = tmp_path / "my-base.toml"
-    path.write_text('name = "my-base"\n', encoding="utf-8")
+    shipped = default_base_path().read_text(encoding="utf-8")
+    assert 'name = "verify-base"' in shipped
+    path.write_text(shipped.replace('name = "verify-base"', 'name = "my-base"', 1),
+                    encoding="utf-8")
     run_verification(quick=True, base_path=path)
     assert [c[1] if isinstance(c[1], str) else c[1][0] for c in calls] == ["my-base"] * 4
 
 
 def test_a_missing_base_path_is_an_error(calls: Calls, tmp_path: Path) -> None:
     """A missing base file stops the suite before any check runs."""
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ScenarioError, match="cannot read the file"):
         run_verification(base_path=tmp_path / "absent.toml")
+    assert calls == []
+
+
+def test_a_base_the_reductions_cannot_use_is_an_error(calls: Calls, tmp_path: Path) -> None:
+    """A valid scenario without verify's names stops the suite too, saying what it needs."""
+    path = tmp_path / "other.toml"
+    text = default_base_path().read_text(encoding="utf-8")
+    path.write_text(text.replace("[banks.bank_b]", "[banks.bank_c]"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"banks\.bank_b: missing \(the checks need a scam "
+                       "type named plain, banks bank_a and bank_b"):
+        run_verification(base_path=path)
     assert calls == []

@@ -47,7 +47,14 @@ def check_base(base: dict[str, Any], source: str) -> None:
         ScenarioError: If the base is invalid, or the busiest reduction
             (every mechanism on) cannot be built from it.
     """
-    validate_scenario(base, source)
+    scenario = validate_scenario(base, source)
+    missing = [f"{table}.{name}" for table, names in (("scam_types", ["plain"]),
+                                                      ("banks", ["bank_a", "bank_b"]))
+               for name in names if name not in getattr(scenario, table)]
+    if len(scenario.mule_network.layers) < 2:
+        missing.append("mule_network.layers.1")
+    if missing:
+        raise ScenarioError(source, [(m, f"missing (the checks need {NEEDS})") for m in missing])
     try:
         reduced(base, BUSY_WORLD)
     except ScenarioError as err:
