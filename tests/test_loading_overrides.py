@@ -143,6 +143,22 @@ N_LAYERS = len(BASE_RAW["mule_network"]["layers"])
             "scripted_cases.0.installments_fen.0.x",
             "scripted_cases.0.installments_fen.0 is a single value, not a table",
         ),
+        (
+            "banks.xiamen-bank.stop_latency_min=5",
+            "banks.xiamen-bank.stop_latency_min",
+            "banks has no 'xiamen-bank'; did you mean 'xiamen_bank'? (to add an entry of that "
+            "name, give it whole: banks.xiamen-bank={...})",
+        ),
+        (
+            "mule_network.cash_out.atn.delay_min=1",
+            "mule_network.cash_out.atn.delay_min",
+            "mule_network.cash_out has no 'atn'; did you mean 'atm'?",
+        ),
+        (
+            "scam_types.customer-service.hook_prob=0.5",
+            "scam_types.customer-service.hook_prob",
+            "scam_types has no 'customer-service'; did you mean 'customer_service'?",
+        ),
         ("time.horizon_days", "time.horizon_days", "an override must look like key.path=value"),
         ("=5", "=5", "an override must look like key.path=value"),
     ],
@@ -157,6 +173,27 @@ def test_bad_override(item: str, key: str, fragment: str | None) -> None:
     [(problem_key, msg)] = info.value.problems
     assert problem_key == key
     assert fragment in msg
+
+
+def test_a_named_entry_or_a_default_table_may_still_be_given_whole() -> None:
+    """Only a step through a name close to one there is is refused: a new entry given whole
+    or key by key is allowed, and so is a table the file leaves at its default."""
+    bank = {**BASE_RAW["banks"]["xiamen_bank"], "market_share": 0.5}
+    data = apply_overrides(BASE_RAW, [f"banks.xiamen-bank={_inline(bank)}"])
+    assert data["banks"]["xiamen-bank"] == bank
+    data = apply_overrides(BASE_RAW, ["banks.fuzhou_bank.market_share=0.5"])
+    assert data["banks"]["fuzhou_bank"] == {"market_share": 0.5}
+    assert "delays" not in BASE_RAW["cross_region"]
+    data = apply_overrides(BASE_RAW, ["cross_region.delays=[]"])
+    assert data["cross_region"]["delays"] == []
+    assert "withdrawal_delay" not in BASE_RAW["mule_network"]
+    data = apply_overrides(BASE_RAW, ["mule_network.withdrawal_delay.enabled=true"])
+    assert data["mule_network"]["withdrawal_delay"] == {"enabled": True}
+
+
+def _inline(table: dict[str, object]) -> str:
+    """Write a flat table of numbers and strings as a TOML inline table."""
+    return "{" + ", ".join(f"{k} = {v!r}".replace("'", '"') for k, v in table.items()) + "}"
 
 
 def test_bad_overrides_are_all_listed(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ nothing else: no traceback, no half-made results.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 import types
 import typing
@@ -138,7 +139,17 @@ def _parse_value(text: str) -> Any:
 
 
 def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> str | None:
+    """Set the value at a key path of plain scenario data; return what is wrong, if anything.
+
+    A missing table on the way is created (validation then names the keys
+    it allows), and so is a new entry of a table of named things (banks,
+    scam types, regions, cash-out channels), unless its name is close to
+    one there is: ``banks.xiamen-bank.x`` beside ``xiamen_bank`` is a slip,
+    which would make a new, incomplete bank reported as a list of missing
+    keys, so it is refused with the name meant.
+    """
     node: Any = data
+    model: Any = Scenario
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, list):
@@ -147,17 +158,33 @@ def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> str | None:
             if last:
                 node[int(part)] = value
             else:
-                node = node[int(part)]
+                model, node = _descend(model, part, node), node[int(part)]
         elif isinstance(node, dict):
             if last:
                 node[part] = value
             else:
+                meant = _meant_entry(model, node, part)
+                if meant:
+                    table = ".".join(parts[: i + 1])
+                    return (f"{'.'.join(parts[:i])} has no {part!r}; did you mean {meant!r}? "
+                            f"(to add an entry of that name, give it whole: {table}={{...}})")
                 if not isinstance(node.get(part), dict | list):
                     node[part] = {}
-                node = node[part]
+                model, node = _descend(model, part, node), node[part]
         else:
             return f"{'.'.join(parts[:i])} is a single value, not a table"
     return None
+
+
+def _meant_entry(model: Any, node: dict[str, Any], part: str) -> str | None:
+    """Return the entry of a table of named things that a missing ``part`` is a slip for."""
+    if part in node or typing.get_origin(model) is not dict:
+        return None
+    entry = _resolve(typing.get_args(model)[-1], None)
+    if not (isinstance(entry, type) and issubclass(entry, BaseModel)):
+        return None  # not named entries of the schema (the policies' table)
+    close = difflib.get_close_matches(part, [str(k) for k in node], n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _deep_copy(value: Any) -> Any:
