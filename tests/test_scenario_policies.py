@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fraudsim.scenario.loading import ScenarioError, validate_scenario
 from fraudsim.scenario.policies import (
     BASE_POLICY,
     normalise_policies,
@@ -218,10 +219,12 @@ def test_base_is_the_plain_scenario_without_policies() -> None:
     assert plain == Scenario.model_validate(PLAIN)
 
 
-def test_a_policy_named_base_replaces_the_plain_scenario() -> None:
-    """A declared policy called ``base`` is that policy, not the plain scenario."""
-    scenario = scenario_with({"base": {"response.analysts.staff": 5}})
-    assert scenario_for_policy(scenario, "base").response.analysts.staff == 5
+def test_no_policy_may_be_named_base() -> None:
+    """``base`` is the plain scenario: a policy of that name would silently replace it."""
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario(with_policies({"base": {"response.analysts.staff": 5}}))
+    assert ("policies.base", "'base' names the plain scenario, as written; give the policy "
+            "another name") in err.value.problems
 
 
 def test_unknown_policy_names_the_declared_ones() -> None:

@@ -187,8 +187,8 @@ def scenario_for_policy(scenario: Scenario, name: str) -> Scenario:
 
     Args:
         scenario: A validated scenario.
-        name: A declared policy, or ``"base"`` for the plain scenario (unless
-            a policy of that name is declared).
+        name: A declared policy, or ``"base"`` for the plain scenario (a name
+            no policy may take).
 
     Raises:
         KeyError: If the scenario declares no policy of that name.

@@ -306,5 +306,10 @@ def _policy_name_problems(raw: Mapping[str, Any]) -> list[Problem]:
         (("policies", name), "a policy name must start with a letter or digit and hold only "
          "letters, digits and _ . + -") for name in policies if not POLICY_NAME.fullmatch(name)
     ]
+    if "base" in policies:
+        # The plain scenario's name: a policy of that name would silently
+        # stand in for it, in comparisons and in every target's default.
+        problems.append((("policies", "base"), "'base' names the plain scenario, as written; "
+                         "give the policy another name"))
     baseline = raw.get("baseline_policy")
     return problems + _check_ref(baseline, {"base", *policies}, ("baseline_policy",))
