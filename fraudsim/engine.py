@@ -270,7 +270,8 @@ def select_engine(environ: Mapping[str, str] | None = None) -> str:
             engine is missing or out of date.
         ValueError: If ``FRAUDSIM_ENGINE`` has another value.
     """
-    wanted = (os.environ if environ is None else environ).get(ENGINE_ENV, "")
+    # Read as people type it: "Python" or " compiled" is no different request.
+    wanted = (os.environ if environ is None else environ).get(ENGINE_ENV, "").strip().lower()
     if wanted not in ("", "python", "compiled"):
         raise ValueError(f"{ENGINE_ENV} must be 'python' or 'compiled', not {wanted!r}")
     root = Path(__file__).resolve().parent.parent

@@ -220,3 +220,23 @@ def test_the_compiled_engine_runs_the_c_event_queue() -> None:
 def test_an_unknown_engine_request_is_refused() -> None:
     with pytest.raises(ValueError, match="FRAUDSIM_ENGINE must be 'python' or 'compiled'"):
         select_engine({"FRAUDSIM_ENGINE": "fast"})
+
+
+@pytest.mark.parametrize(("typed", "wanted"), [(" Python ", "python"), ("COMPILED", "compiled")])
+def test_an_engine_request_is_read_whatever_its_case_and_spaces(typed: str, wanted: str) -> None:
+    """``Python`` asks for the Python engine as ``python`` does (in a new interpreter).
+
+    Without a compiled engine installed, ``COMPILED`` is refused as a
+    request for it that cannot be met, not as an unknown request.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "FRAUDSIM_ENGINE"}
+    env["FRAUDSIM_ENGINE"] = typed
+    done = subprocess.run(
+        [sys.executable, "-c", "import fraudsim.engine as e, fraudsim; print(e.engine())"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert "must be 'python' or 'compiled'" not in done.stderr
+    if done.returncode == 0:
+        assert done.stdout.split() == [wanted]
+    else:
+        assert wanted == "compiled" and "FRAUDSIM_ENGINE=compiled" in done.stderr
