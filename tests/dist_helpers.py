@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from fraudsim.rng import Streams
 from fraudsim.scenario.distributions import Distribution
 
 Z95 = NormalDist().inv_cdf(0.95)
@@ -38,3 +39,9 @@ def any_dist(spec: Any) -> Any:
 def rng(seed: int = 12345) -> np.random.Generator:
     """A fresh generator with a fixed seed, so that each sampling test is deterministic."""
     return np.random.default_rng(seed)
+
+
+def stream_draws(d: Distribution, n: int = 300, seed: int = 2023) -> list[float]:
+    """Draw ``n`` values one at a time, as the model does: a Streams sampler, 64 per chunk."""
+    sampler = Streams(seed).sampler("tests.draws", d, chunk=64)
+    return [sampler.next() for _ in range(n)]

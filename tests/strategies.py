@@ -25,8 +25,8 @@ def time_dist(draw: st.DrawFn, max_median: float = 60.0) -> Any:
         median = draw(st.floats(0.1, max_median))
         return {"kind": "lognormal", "median": median, "p95": median * draw(st.floats(1.1, 20))}
     if kind == "gamma":
-        return {"kind": "gamma", "mean": draw(st.floats(0.1, max_median)),
-                "sd": draw(st.floats(0.1, max_median))}
+        mean = draw(st.floats(0.1, max_median))
+        return {"kind": "gamma", "mean": mean, "sd": mean * draw(st.floats(0.05, 10.0))}
     if kind in ("uniform", "triangular"):
         low = draw(st.floats(0.0, max_median))
         high = low + draw(st.floats(0.01, max_median))  # a triangle needs low < high

@@ -268,7 +268,7 @@ INVALID: list[tuple[Any, str]] = [
     ({"kind": "lognormal", "mean": 5, "sd": 2, "p95": 50}, "replace the whole distribution"),
     ({"kind": "gamma", "shape": 2, "scale": 3, "mean": 300}, "given: shape, scale, mean"),
     ({"kind": "gamma", "mean": 2, "sd": 1, "scale": 3}, "exactly one pair"),
-    ({"kind": "gamma", "shape": -2, "scale": 1}, "greater than 0"),
+    ({"kind": "gamma", "shape": -2, "scale": 1}, "at least 1e-06: a gamma's shape is positive"),
     ({"kind": "uniform", "low": 5, "high": 4}, "high must be at least low"),
     ({"kind": "uniform", "low": -1, "high": 4}, "greater than or equal to 0"),
     ({"kind": "triangular", "low": 0, "mode": 5, "high": 4}, "low <= mode <= high"),

@@ -157,7 +157,7 @@ def test_a_rate_is_refused_just_above_its_limit_and_named_with_it(
     assert f"at most {limit:,}" in found[key]
 
 
-def test_the_audits_intercepted_flood_is_refused_by_its_would_be_victims() -> None:
+def test_an_intercepted_flood_is_refused_by_its_would_be_victims() -> None:
     # Every contact intercepted, so no one is hooked; each would-be victim
     # is drawn all the same (524 TiB of them, before this limit).
     scenario = ["contacts.rate_per_hour=1e12", "contacts.interception_share=1"]
@@ -191,7 +191,7 @@ def test_a_fan_out_is_refused_above_its_limit_and_accepted_at_it(layer: int) -> 
     assert f"mean at most {MAX_MEAN_FAN_OUT:g}" in found[key]
 
 
-def test_the_audits_endless_sweep_is_refused_by_its_layer() -> None:
+def test_an_endless_sweep_is_refused_by_its_layer() -> None:
     found = problems(["mule_network.layers.1.fan_out=1e15"])
     assert found == {"mule_network.layers.1.fan_out": "mean at most 1000 (got 1e+15)"}
 

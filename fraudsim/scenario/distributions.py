@@ -7,7 +7,10 @@ of an installment) is written as one of these tables, tagged by ``kind``::
     stop_latency_min = 3            # a bare number is a constant
 
 All quantities fraudsim draws are non-negative (times, counts, amounts), so
-every distribution is validated to have non-negative support. Each model
+every distribution is validated to have non-negative support, and to be
+given numbers that no conversion or draw can overflow: at most
+:data:`~fraudsim.scenario.dist_params.MAX_PARAMETER`, with a bounded spread
+(:mod:`fraudsim.scenario.dist_params` says why each bound). Each model
 offers ``sample(rng, n)`` (vectorised draws from a numpy Generator) and
 ``mean()`` (the analytic mean, used by verification and documentation).
 """
@@ -24,19 +27,34 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    WrapValidator,
+    field_validator,
     model_validator,
+)
+
+from fraudsim.scenario.dist_params import (
+    MAX_SHAPE,
+    MIN_SHAPE,
+    check_gamma,
+    check_lognormal,
+    gamma_of_moments,
+    lognormal_of_moments,
+    lognormal_of_quantiles,
+    within_bounds,
 )
 
 FloatArray = NDArray[np.float64]
 
-# z-value of the 95th percentile of the standard normal distribution.
-_Z95 = 1.6448536269514722
-
 
 class _Dist(BaseModel):
-    """Common configuration: unknown keys are errors, values are immutable."""
+    """Common configuration: unknown keys are errors, values are immutable and bounded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    _bounded = field_validator(  # at most MAX_PARAMETER; a number out of bounds says why
+        "value", "mean_value", "median", "p95", "sd", "shape", "scale", "low", "mode", "high",
+        mode="wrap", check_fields=False,
+    )(within_bounds)
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         """Draw ``n`` independent values.
@@ -87,29 +105,16 @@ class Exponential(_Dist):
         return self.mean_value
 
 
-def _one_pair(first: dict[str, float | None], second: dict[str, float | None]) -> None:
-    """Check that exactly one of two parametrisations is given, whole and alone.
-
-    A value of the other pair beside a complete one would be ignored by the
-    sampler: an override ``...latency_min.mean = 5`` on a distribution given
-    by median and p95 would change nothing, so it is refused instead.
-
-    Raises:
-        ValueError: Naming the keys given and the two ways to give them.
-    """
-    given = [k for k, v in (first | second).items() if v is not None]
-    a, b = (" and ".join(pair) for pair in (first, second))
-    if sorted(given) not in (sorted(first), sorted(second)):
-        shown = ", ".join(given) or "none of them"
-        raise ValueError(f"give either {a}, or {b} (exactly one pair; given: {shown}); "
-                         "to switch, replace the whole distribution")
-
-
 class Lognormal(_Dist):
     """Right-skewed quantity given by median and 95th percentile, or mean and sd.
 
     Published figures usually give a typical value and a bad case, so
     ``median``/``p95`` is the natural form; ``mean``/``sd`` is accepted too.
+
+    Sigma, the sd of the logarithm, is at most 10 (p95 at most 1.4e7 times
+    the median, sd at most 5.2e21 times the mean): far wider than any real
+    quantity (the shipped scenarios' widest is 2.6), and narrow enough that
+    the mean and every draw stay finite.
     """
 
     kind: Literal["lognormal"]
@@ -124,19 +129,15 @@ class Lognormal(_Dist):
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
-        _one_pair({"median": self.median, "p95": self.p95},
-                  {"mean": self.mean_value, "sd": self.sd})
-        if self.p95 is not None and self.median is not None and self.p95 <= self.median:
-            raise ValueError("p95 must be greater than median")
+        check_lognormal(self.median, self.p95, self.mean_value, self.sd)
         return self
 
     def params(self) -> tuple[float, float]:
         """Return (mu, sigma) of the underlying normal distribution."""
         if self.median is not None and self.p95 is not None:
-            return math.log(self.median), math.log(self.p95 / self.median) / _Z95
+            return lognormal_of_quantiles(self.median, self.p95)
         assert self.mean_value is not None and self.sd is not None
-        sigma2 = math.log1p((self.sd / self.mean_value) ** 2)
-        return math.log(self.mean_value) - sigma2 / 2, math.sqrt(sigma2)
+        return lognormal_of_moments(self.mean_value, self.sd)
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         """Draw lognormal values."""
@@ -150,10 +151,15 @@ class Lognormal(_Dist):
 
 
 class Gamma(_Dist):
-    """Gamma distribution by shape and scale, or by mean and sd."""
+    """Gamma distribution by shape and scale, or by mean and sd.
+
+    The shape, (mean/sd)^2, is between 1e-6 and 1e16 (sd between 1e-8 and
+    1,000 times the mean): a smaller shape draws almost nothing but zeros
+    (or, from mean and sd, underflows to 0), a larger one is a constant.
+    """
 
     kind: Literal["gamma"]
-    shape: float | None = Field(default=None, gt=0)
+    shape: float | None = Field(default=None, ge=MIN_SHAPE, le=MAX_SHAPE)
     scale: float | None = Field(default=None, gt=0)
     mean_value: float | None = Field(default=None, gt=0, alias="mean")
     sd: float | None = Field(default=None, gt=0)
@@ -164,8 +170,7 @@ class Gamma(_Dist):
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
-        _one_pair({"shape": self.shape, "scale": self.scale},
-                  {"mean": self.mean_value, "sd": self.sd})
+        check_gamma(self.shape, self.scale, self.mean_value, self.sd)
         return self
 
     def params(self) -> tuple[float, float]:
@@ -173,8 +178,7 @@ class Gamma(_Dist):
         if self.shape is not None and self.scale is not None:
             return self.shape, self.scale
         assert self.mean_value is not None and self.sd is not None
-        shape = (self.mean_value / self.sd) ** 2
-        return shape, self.mean_value / shape
+        return gamma_of_moments(self.mean_value, self.sd)
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         """Draw gamma values."""
@@ -239,12 +243,16 @@ class Triangular(_Dist):
         return (self.low + self.mode + self.high) / 3
 
 
+_Number = Annotated[float, Field(ge=0), WrapValidator(within_bounds)]
+"""A non-negative number of a list, at most ``dist_params.MAX_PARAMETER``."""
+
+
 class Empirical(_Dist):
     """A finite set of observed values with weights (normalised to sum 1)."""
 
     kind: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[_Number] = Field(min_length=1)
+    weights: list[_Number] | None = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Self:

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fraudsim.scenario.dist_params import MAX_PARAMETER
 from fraudsim.scenario.distributions import Component, Constant, Mixture
 from fraudsim.scenario.network import Bank, CashOutChannel, Layer, Region, RegionDelay
 from fraudsim.scenario.reference_cells import (
@@ -337,7 +338,9 @@ def _distribution_section() -> list[str]:
         "least 1. A kind given in two ways (lognormal, gamma) takes one pair, whole: a key of "
         "the other pair set beside it, say by a policy's `...latency_min.mean = 5` on a "
         "lognormal given by median and p95, is refused, not ignored; to switch, set the "
-        "whole table (`...latency_min = { kind = \"lognormal\", mean = 5, sd = 3 }`).",
+        "whole table (`...latency_min = { kind = \"lognormal\", mean = 5, sd = 3 }`). Every "
+        f"number of a distribution is at most {MAX_PARAMETER:g} (no real time, count or amount "
+        "comes near, and beyond it sums and squares of draws leave floating point).",
         "",
         "Kinds: " + ", ".join(f"`{_kind(m)}`" for m in _DIST_KINDS) + ".",
         "",
