@@ -235,3 +235,29 @@ def test_invalid_override_value_is_reported_like_a_file_value(tmp_path: Path) ->
     key, msg = only_problem(path, ("response.guidance.success_prob=1.2",))
     assert key == "response.guidance.success_prob"
     assert "less than or equal to 1 (got 1.2)" in msg
+
+
+@pytest.mark.parametrize(("item", "problem"), [
+    ("time.horizon_days=true", "time.horizon_days: Input should be a valid number (got True)"),
+    ("seed=true", "seed: Input should be a valid integer (got True)"),
+    ('time.horizon_days="3"', "time.horizon_days: Input should be a valid number (got '3')"),
+    ('early_warning.enabled="yes"', "early_warning.enabled: Input should be a valid boolean"),
+    ('response.holds.on_report="false"', "response.holds.on_report: Input should be a valid "
+     "boolean (got 'false')"),
+    ("mule_network.accounts_per_bank=2.0", "mule_network.accounts_per_bank: Input should be a "
+     "valid integer (got 2.0)"),
+    ("scam_types.customer_service.hook_prob=true", "hook_prob: Input should be a valid number"),
+    ("banks.xiamen_bank.stop_latency_min.value=true", "stop_latency_min.value: Input should be a "
+     "valid number (got True)"),
+])
+def test_a_value_of_the_wrong_type_is_refused_not_converted(item: str, problem: str) -> None:
+    """``true`` is no number, ``"false"`` no boolean (it was read as True), ``2.0`` no count."""
+    with pytest.raises(ScenarioError) as info:
+        validate_scenario(apply_overrides(BASE_RAW, [item]))
+    assert problem in info.value.render()
+
+
+def test_a_whole_number_is_a_number() -> None:
+    """Strict types still take ``3`` where a number is wanted (TOML writes it as an integer)."""
+    data = apply_overrides(BASE_RAW, ["time.horizon_days=3", "response.guidance.success_prob=1"])
+    assert validate_scenario(data).time.horizon_days == 3.0

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fraudsim.scenario.distributions import Constant
 from fraudsim.scenario.response import Analysts
 from fraudsim.scenario.staffing import HOURS_PER_WEEK, UNLIMITED, Shift, Staffing
 
@@ -109,7 +110,7 @@ def test_empty_calendar_means_nobody() -> None:
 def test_subclasses_share_the_calendar() -> None:
     analysts = Analysts(
         shifts=[Shift(days=[SUN], start_hour=23, hours=2, staff=4)],
-        handling_min=5,
+        handling_min=Constant(value=5),
         triage="fifo",
     )
     assert on_duty(analysts.weekly_capacity()) == {hour(SUN, 23): 4, hour(MON, 0): 4}

@@ -49,7 +49,7 @@ FloatArray = NDArray[np.float64]
 class _Dist(BaseModel):
     """Common configuration: unknown keys are errors, values are immutable and bounded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
     _bounded = field_validator(  # at most MAX_PARAMETER; a number out of bounds says why
         "value", "mean_value", "median", "p95", "sd", "shape", "scale", "low", "mode", "high",
@@ -93,7 +93,7 @@ class Exponential(_Dist):
     mean_value: float = Field(gt=0, alias="mean")
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, strict=True
     )
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
@@ -124,7 +124,7 @@ class Lognormal(_Dist):
     sd: float | None = Field(default=None, gt=0)
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, strict=True
     )
 
     @model_validator(mode="after")
@@ -165,7 +165,7 @@ class Gamma(_Dist):
     sd: float | None = Field(default=None, gt=0)
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, strict=True
     )
 
     @model_validator(mode="after")
@@ -285,7 +285,7 @@ class Empirical(_Dist):
 class Component(BaseModel):
     """One part of a mixture: its weight and its distribution."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
     weight: float = Field(gt=0, le=1)
     dist: Distribution

@@ -22,7 +22,7 @@ class Frozen(BaseModel):
 
     # Infinity and NaN are refused: no scenario value means them, and they
     # pass bounds such as gt=0 to fail deep in a run.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class Shift(Frozen):
