@@ -15,6 +15,7 @@ from fraudsim.experiments import ComparisonResult, ExperimentError, compare
 from fraudsim.experiments.measures import HEADLINE, PRECISION_MEASURES, replication_metrics
 from fraudsim.scenario import Scenario, load_scenario
 from tests.conftest import BUSY, XIAMEN
+from tests.table_bytes import ipc_bytes
 
 SMALL = [*BUSY, "time.horizon_days=2"]
 """A small busy city: about 90 cases per replication, 0.03 s a run."""
@@ -28,14 +29,6 @@ TWINS = [
 
 def small(extra: Sequence[str] = ()) -> Scenario:
     return load_scenario(XIAMEN, [*SMALL, "policies={}", *TWINS, *extra])
-
-
-def ipc_bytes(table: pa.Table) -> bytes:
-    """Serialise a table exactly (NaN bits included) for bit-for-bit comparison."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue())
 
 
 def identical(a: ComparisonResult, b: ComparisonResult) -> bool:

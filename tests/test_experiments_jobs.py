@@ -8,7 +8,6 @@ import pickle
 from functools import lru_cache
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
@@ -20,6 +19,7 @@ from fraudsim.experiments.jobs import Job, JobResult, run_job
 from fraudsim.experiments.measures import HEADLINE, KEY_COLUMNS, row_columns
 from fraudsim.scenario import Scenario
 from tests.conftest import busy
+from tests.table_bytes import same_table
 
 SMALL = ["time.horizon_days=1", "time.drain_days=0.5"]
 """The busy city over one day: a few dozen cases, a few hundredths of a second a run."""
@@ -46,16 +46,6 @@ def same_row(a: dict[str, Any], b: dict[str, Any]) -> bool:
     def norm(v: Any) -> Any:
         return "nan" if isinstance(v, float) and math.isnan(v) else v
     return list(a) == list(b) and all(norm(a[k]) == norm(b[k]) for k in a)
-
-
-def same_table(a: pa.Table, b: pa.Table) -> bool:
-    """Tables equal bit for bit, NaN included (``Table.equals`` takes NaN for unequal)."""
-    def raw(t: pa.Table) -> bytes:
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, t.schema) as writer:
-            writer.write_table(t)
-        return bytes(sink.getvalue())
-    return raw(a) == raw(b)
 
 
 @lru_cache(maxsize=4)

@@ -23,6 +23,7 @@ from fraudsim.experiments import ExperimentError, ReplicationError, compare
 from fraudsim.scenario import Scenario, load_scenario
 from fraudsim.scenario.loading import validate_scenario
 from tests.conftest import BUSY, SCENARIOS, XIAMEN
+from tests.table_bytes import same_table
 
 SMALL = [*BUSY, "time.horizon_days=2"]
 POLICIES = ["as_reported", "manual_counter"]
@@ -33,17 +34,6 @@ from fraudsim import cli
 sys.exit(cli.main(sys.argv[1:]))
 """
 """Runs ``fraudsim`` in a subprocess."""
-
-
-def same_table(a: pa.Table, b: pa.Table) -> bool:
-    """Compare tables bit for bit (NaN included), ignoring schema metadata."""
-    def raw(t: pa.Table) -> bytes:
-        t = t.replace_schema_metadata(None)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, t.schema) as writer:
-            writer.write_table(t)
-        return bytes(sink.getvalue())
-    return raw(a) == raw(b)
 
 
 def small() -> Scenario:
@@ -63,7 +53,8 @@ def test_every_replication_is_filed_with_a_manifest(tmp_path: Path) -> None:
     one = pq.read_table(out / "replications/manual_counter/rep-00002.parquet").to_pylist()
     assert len(one) == 1 and one[0]["replication"] == 2 and one[0]["policy"] == "manual_counter"
     assert (out / "replications/manual_counter/rep-00002.cases.parquet").exists()
-    assert same_table(pq.read_table(out / "replications.parquet"), result.replications)
+    assert same_table(pq.read_table(out / "replications.parquet"), result.replications,
+                      metadata=False)
     for name in ("policies.csv", "differences.csv"):
         assert (out / name).read_text().splitlines()[0].startswith("policy,")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -174,10 +165,10 @@ def test_a_damaged_replication_file_is_set_aside_and_run_again(
     assert err.startswith(f"{hit} ") and err.count("\n") == 1
     assert f"set aside as rep-0000{rep}.parquet.damaged, its replication is run again" in err
     assert resumed.outcome.reused == 5
-    assert same_table(pq.read_table(hit), row)
+    assert same_table(pq.read_table(hit), row, metadata=False)
     assert hit.with_name(f"rep-0000{rep}.parquet.damaged").exists()
     for name in ("policies", "differences", "replications"):
-        assert same_table(getattr(resumed, name), getattr(whole, name)), name
+        assert same_table(getattr(resumed, name), getattr(whole, name), metadata=False), name
     for name, data in written.items():
         assert (out / name).read_bytes() == data, name
 
@@ -301,7 +292,7 @@ def test_resume_after_kill_gives_the_uninterrupted_results(tmp_path: Path) -> No
     for name in ("policies.csv", "differences.csv"):
         assert (out / name).read_bytes() == (whole / name).read_bytes(), name
     assert same_table(pq.read_table(out / "replications.parquet"),
-                      pq.read_table(whole / "replications.parquet"))
+                      pq.read_table(whole / "replications.parquet"), metadata=False)
 
 
 def _start(out: Path, replications: int, workers: int) -> subprocess.Popen[str]:

@@ -14,6 +14,7 @@ from fraudsim.experiments.measures import HEADLINE
 from fraudsim.experiments.sweep import grid, parse_vary
 from fraudsim.scenario import ScenarioError, load_scenario
 from tests.conftest import BUSY, XIAMEN
+from tests.table_bytes import same_table
 
 LATENCIES = [1, 3, 10, 20, 30, 60]
 
@@ -60,6 +61,18 @@ def test_two_parameter_grid_with_policies_and_common_random_numbers() -> None:
     fewer = curve.filter(pa.compute.equal(curve["response.analysts.staff"], 1))
     assert np.all(more.column("analysts_wait_mean_min_mean").to_numpy()
                   <= fewer.column("analysts_wait_mean_min_mean").to_numpy())
+
+
+def test_a_sweep_gives_the_same_tables_with_one_worker_or_two() -> None:
+    """Same scenario and seed, same curve and replications, whatever the number of workers."""
+    scenario = load_scenario(XIAMEN, [*BUSY, "time.horizon_days=1"])
+    vary = {"response.analysts.staff": [1, 3]}
+    one, two = (run_sweep(scenario, vary, policies=["as_reported", "base"], replications=3,
+                          workers=n) for n in (1, 2))
+    assert two.outcome.executor == "local process pool (2 workers)"
+    assert one.curve.num_rows == 4 and one.replications.num_rows == 12
+    assert same_table(one.curve, two.curve)
+    assert same_table(one.replications, two.replications)  # NaN waits included
 
 
 @pytest.mark.parametrize("text, key, values", [

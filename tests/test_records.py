@@ -11,6 +11,7 @@ from fraudsim import records
 from fraudsim.model.world import run_world
 from fraudsim.records import ConservationError, cases_table, resources_table
 from tests.conftest import busy, xiamen
+from tests.table_bytes import ipc_bytes
 
 
 def test_a_run_without_cases_gives_an_empty_table_with_every_column() -> None:
@@ -20,14 +21,6 @@ def test_a_run_without_cases_gives_an_empty_table_with_every_column() -> None:
     full = cases_table(run_world(xiamen()))
     assert empty.num_rows == 0
     assert empty.schema == full.schema
-
-
-def _ipc_bytes(table: pa.Table) -> bytes:
-    """Return the table as one Arrow IPC stream of a single batch."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table.combine_chunks())
-    return bytes(sink.getvalue().to_pybytes())
 
 
 def test_chunks_and_released_cases_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,8 +34,8 @@ def test_chunks_and_released_cases_give_the_same_table(monkeypatch: pytest.Monke
     released = cases_table(run, release=True)
     assert run.cases == []
     assert kept.column("case_id").num_chunks == -(-n // 7)
-    assert _ipc_bytes(kept) == _ipc_bytes(whole)  # Table.equals would find NaN != NaN
-    assert _ipc_bytes(released) == _ipc_bytes(whole)
+    assert ipc_bytes(kept) == ipc_bytes(whole)  # Table.equals would find NaN != NaN
+    assert ipc_bytes(released) == ipc_bytes(whole)
     assert released.column("case_id").to_pylist() == list(range(n))
 
 
