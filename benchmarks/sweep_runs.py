@@ -47,17 +47,32 @@ def sweep_speedup(days: float, replications: int = 16, first: int = 1) -> tuple[
         days: Days of contacts per replication.
         replications: Replications in all (half at each grid point).
         first: The worker count timed first (1 or 2).
+
+    Raises:
+        RuntimeError: If the two sweeps' curves differ: a speed-up bought
+            with other results would be no speed-up.
     """
+    import io
+
     from fraudsim import load_scenario, sweep
+    from fraudsim.results import write_parquet
 
     scenario = load_scenario(SCENARIO, _overrides(days))
+    curves: dict[int, bytes] = {}
 
     def timed(workers: int) -> float:
         started = time.perf_counter()
-        sweep(scenario, SWEEP_GRID, replications=replications // 2, workers=workers)
-        return time.perf_counter() - started
+        curve = sweep(scenario, SWEEP_GRID, replications=replications // 2, workers=workers)
+        took = time.perf_counter() - started
+        sink = io.BytesIO()
+        write_parquet(curve, sink)  # bytes, NaN included (Table.equals takes NaN != NaN)
+        curves[workers] = sink.getvalue()
+        return took
 
-    return _timed_pair(timed, first)
+    times = _timed_pair(timed, first)
+    if curves[1] != curves[2]:
+        raise RuntimeError("the sweep's curve differs between 1 and 2 workers")
+    return times
 
 
 def pooled_speedup(timings: list[tuple[float, float]]) -> float:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -20,15 +22,51 @@ def test_a_sweep_timing_starts_with_1_or_2_workers_only(runs: ModuleType) -> Non
         runs.sweep_speedup(0.01, first=3)
 
 
-def test_a_sweep_is_timed_with_each_worker_count(runs: ModuleType) -> None:
+def test_a_sweep_is_timed_with_each_worker_count_and_gives_the_same_curve(
+    runs: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmark refuses a speed-up whose curve differs from the one worker's."""
+    import fraudsim
+
+    workers_seen: list[int] = []
+    sweep = fraudsim.sweep
+
+    def counted(scenario: Any, vary: Any, **options: Any) -> Any:
+        workers_seen.append(options["workers"])
+        return sweep(scenario, vary, **options)
+
+    monkeypatch.setattr(fraudsim, "sweep", counted)
     one, two = runs.sweep_speedup(0.01, replications=4, first=2)
-    assert one > 0 and two > 0
+    assert workers_seen == [2, 1] and one > 0 and two > 0
+
+    def seeded(scenario: Any, vary: Any, **options: Any) -> Any:
+        return sweep(scenario, vary, seed=options["workers"], **options)
+
+    monkeypatch.setattr(fraudsim, "sweep", seeded)  # a runner whose results hang on the workers
+    with pytest.raises(RuntimeError, match="curve differs between 1 and 2 workers"):
+        runs.sweep_speedup(0.01, replications=4)
+
+
+JOB_S = 0.05
+"""How long each stand-in job of the machine timing takes."""
+
+
+def sleeping_job(n_events: int) -> int:
+    """A stand-in for the bare loop whose time is known (a module function: it is pickled)."""
+    if n_events > 1:  # the pool's warm-up jobs run one event
+        time.sleep(JOB_S)
+    return n_events
 
 
 @pytest.mark.parametrize("first", [1, 2])
-def test_the_machine_is_timed_with_1_and_2_processes(runs: ModuleType, first: int) -> None:
-    one, two = runs.machine_speedup(jobs=2, n_events=1000, first=first)
-    assert one > 0 and two > 0
+def test_the_machine_is_timed_with_1_and_2_processes(
+    runs: ModuleType, first: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four jobs of 50 ms: 200 ms one after another, about 100 ms on two processes."""
+    monkeypatch.setattr(runs, "bare_heapq_loop", sleeping_job)
+    one, two = runs.machine_speedup(jobs=4, n_events=1000, first=first)
+    assert 4 * JOB_S <= one < 4 * JOB_S + 0.5
+    assert 2 * JOB_S <= two < one
 
 
 @pytest.mark.parametrize(
