@@ -54,9 +54,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     """Draw every figure that applies to the folder."""
     from fraudsim.plotting import ResultsFolderError, open_folder, write_figures
 
+    out = args.out or args.results / "figures"
+    if _blocked("plot", out):
+        return EXIT_BAD_INPUT
     try:
         folder = open_folder(args.results)
-        out = args.out or args.results / "figures"
         paths = write_figures(folder, out, args.format, args.case)
     except ResultsFolderError as err:
         print(f"fraudsim plot: {err}", file=sys.stderr)
@@ -72,11 +74,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     from fraudsim.plotting import ResultsFolderError, open_folder
     from fraudsim.report_html import write_report
 
+    target = args.out or args.results / "report.html"
+    if _blocked("report", target.parent):
+        return EXIT_BAD_INPUT
     try:
         folder = open_folder(args.results)
-        out = write_report(folder, args.out or args.results / "report.html", args.case)
+        out = write_report(folder, target, args.case)
     except ResultsFolderError as err:
         print(f"fraudsim report: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(out)
     return 0
+
+
+def _blocked(command: str, folder: Path) -> bool:
+    """Say so, and return True, if a file stands where ``folder`` must be made."""
+    from fraudsim.results import file_in_the_way
+
+    blocking = file_in_the_way(folder)
+    if blocking is not None:
+        print(f"fraudsim {command}: {blocking} is a file, not a folder; choose another --out",
+              file=sys.stderr)
+    return blocking is not None

@@ -99,6 +99,11 @@ def versions() -> dict[str, str]:
     }
 
 
+def file_in_the_way(folder: Path) -> Path | None:
+    """Return the file that stops ``folder`` from being made (itself or a parent), if any."""
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+
+
 class DestinationError(Exception):
     """A results folder that cannot be written without harm (see :func:`check_destination`)."""
 
@@ -136,6 +141,10 @@ def check_destination(dest: Path) -> None:
             f"{dest} exists and does not hold the results of a fraudsim run (it would be "
             "replaced as a whole); choose another --out folder, or empty this one"
         )
+    blocking = file_in_the_way(dest.parent)
+    if blocking is not None:
+        raise DestinationError(f"{blocking} is a file, not a folder, so {dest} cannot be made; "
+                               "choose another --out")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.rmdir(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".probe", dir=dest.parent))

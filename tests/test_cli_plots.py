@@ -143,6 +143,21 @@ def test_plot_of_an_unreadable_manifest_exits_2(tmp_path: Path,
     assert not (tmp_path / "figures").exists()
 
 
+@pytest.mark.parametrize(("command", "out"), [
+    ("plot", "notes.txt"), ("plot", "notes.txt/figs"), ("report", "notes.txt/r.html"),
+])
+def test_a_file_where_the_output_folder_must_be_exits_2(
+    results: Path, tmp_path: Path, command: str, out: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file in the way of --out is named, before anything is drawn (not 'File exists')."""
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    code, stdout, err = run([command, str(results), "--out", str(tmp_path / out)], capsys)
+    assert (code, stdout) == (EXIT_BAD_INPUT, "")
+    assert err == (f"fraudsim {command}: {tmp_path / 'notes.txt'} is a file, not a folder; "
+                   "choose another --out\n")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
 # --- fraudsim report -----------------------------------------------------------------------------
 
 

@@ -172,6 +172,9 @@ def test_a_run_may_replace_only_a_missing_or_empty_folder_or_an_earlier_run(
         (mine, "does not hold the results of a fraudsim run"),
         (experiment, "does not hold the results of a fraudsim run"),
         (tmp_path / "notes.txt", "is not a folder"),
+        (tmp_path / "notes.txt" / "run", r"notes\.txt is a file, not a folder, so .*run cannot "
+         "be made"),
+        (tmp_path / "notes.txt" / "a" / "run", r"notes\.txt is a file, not a folder"),
     ]:
         with pytest.raises(DestinationError, match=why):
             write_results(result, dest, ["c"], [])
