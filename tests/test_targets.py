@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,40 @@ def test_unknown_target_keys_and_events_are_rejected() -> None:
 
 def test_only_delay_targets_take_a_scam_type_filter() -> None:
     """A filter the observable would ignore is an error, not a silent claim of coverage."""
-    with pytest.raises(ValidationError, match="scam_types limits the cases of delay_share"):
+    with pytest.raises(ValidationError, match="scam_types is read only by delay_share and "
+                       "delay_shares, not by 'metric'"):
         Target.model_validate({"fact": "x", "observable": "metric", "metrics": ["cases"],
                                "tolerance": 1, "scam_types": ["plain"]})
     delay = Target.model_validate({"fact": "x", "observable": "delay_shares", "start": "realise",
                                    "end": "report", "tolerance": 1, "scam_types": ["plain"]})
     assert delay.scam_types == ["plain"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"channels": ["atm"]}, "channels is read only by exit_channel_share, not by 'metric'"),
+    ({"within_min": 15}, "within_min is read only by mule_exit_share and delay_share, not by "
+     "'metric'"),
+    ({"layer": 1}, "layer is read only by mule_exit_share, not by 'metric'"),
+    ({"start": "report", "end": "first_stop"}, "end is read only by delay_share and "
+     "delay_shares, not by 'metric'; start is read only by"),
+])
+def test_a_key_the_observable_does_not_read_is_refused(extra: dict[str, Any],
+                                                        message: str) -> None:
+    """Ignored, it would change nothing while the file says it does."""
+    base = {"fact": "x", "observable": "metric", "metrics": ["cases"], "tolerance": 1}
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        Target.model_validate({**base, **extra})
+    # Keys at their defaults, as a dump writes them back, are no claim.
+    dumped = Target.model_validate(base).model_dump()
+    assert Target.model_validate(dumped).metrics == ["cases"]
+    assert Target.model_validate({**base, "scale": 2.0}).scale == 2.0  # every observable's
+
+
+def test_a_delay_from_an_event_to_itself_is_refused() -> None:
+    with pytest.raises(ValidationError, match="start and end are both 'report': every delay "
+                       "would be 0"):
+        Target.model_validate({"fact": "x", "observable": "delay_shares", "start": "report",
+                               "end": "report", "tolerance": 1})
 
 
 def test_a_target_names_only_the_scenarios_scam_types() -> None:

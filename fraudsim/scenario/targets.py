@@ -60,8 +60,17 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 """Keys each observable needs."""
 
-_BY_CASE = frozenset({"delay_share", "delay_shares"})
-"""Observables read case by case, which ``scam_types`` can limit."""
+_READS: dict[str, frozenset[str]] = {
+    "metric": frozenset({"metrics"}),
+    "mule_exit_share": frozenset({"within_min", "layer"}),
+    "exit_channel_share": frozenset({"channels"}),
+    "delay_share": frozenset({"start", "end", "within_min", "scam_types"}),
+    "delay_shares": frozenset({"start", "end", "scam_types"}),
+}
+"""The keys each observable reads, beside those every target has."""
+
+_ONLY_SOME = frozenset().union(*_READS.values())
+"""Keys that only some observables read."""
 
 
 class Target(Frozen):
@@ -139,11 +148,18 @@ class Target(Frozen):
         missing = [k for k in _NEEDS[self.observable] if not getattr(self, k)]
         if missing:
             raise ValueError(f"observable {self.observable!r} needs {', '.join(missing)}")
-        # Ignored elsewhere, the filter would let a target claim a coverage
-        # its figure does not have.
-        if self.scam_types and self.observable not in _BY_CASE:
-            raise ValueError(
-                f"scam_types limits the cases of delay_share and delay_shares, "
-                f"not of {self.observable!r}"
-            )
+        # A key the observable does not read would be silently ignored: a
+        # scale or a scam-type filter that changes nothing, a limit that
+        # limits nothing.
+        # Compared with the defaults, not the keys given: a target read back
+        # from a dump has every key.
+        given = {k for k in _ONLY_SOME if getattr(self, k) != type(self).model_fields[k].default}
+        unread = sorted(given - _READS[self.observable])
+        if unread:
+            readers = {k: [o for o, keys in _READS.items() if k in keys] for k in unread}
+            raise ValueError("; ".join(
+                f"{k} is read only by {' and '.join(readers[k])}, not by {self.observable!r}"
+                for k in unread))
+        if self.start is not None and self.start == self.end:
+            raise ValueError(f"start and end are both {self.start!r}: every delay would be 0")
         return self
