@@ -159,6 +159,12 @@ N_LAYERS = len(BASE_RAW["mule_network"]["layers"])
             "scam_types.customer-service.hook_prob",
             "scam_types has no 'customer-service'; did you mean 'customer_service'?",
         ),
+        (
+            "contacts.hourly_profile.3=5",
+            "contacts.hourly_profile.3",
+            "contacts.hourly_profile is not in the file (its default applies), so it has no "
+            "items to set: give the whole list, contacts.hourly_profile=[...]",
+        ),
         ("time.horizon_days", "time.horizon_days", "an override must look like key.path=value"),
         ("=5", "=5", "an override must look like key.path=value"),
     ],

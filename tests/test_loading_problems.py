@@ -109,7 +109,10 @@ def test_distribution_rule_broken(tmp_path: Path) -> None:
         ("", "name", "2023", "valid string"),
         ("response.analysts", "triage", '"random"', "'fifo', 'lifo', 'largest_first' or"),
         ("response.guidance", "at", '"sms"', "'call' or 'analyst'"),
-        ("early_warning", "team", "3", "valid dictionary"),
+        ("early_warning", "team", "3", "a table is needed here (got 3)"),
+        ("banks.xiamen_bank", "stop_latency_min", '"fast"',
+         'a distribution is a number or a table such as { kind = "exponential", mean = 5 } '
+         "(got 'fast')"),
         ("scripted_cases.0", "installments_fen", "150000000", "valid list"),
         ("contacts", "rate_per_hour", "[1, 2]", "valid number"),
     ],

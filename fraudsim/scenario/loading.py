@@ -164,13 +164,18 @@ def _set_path(data: dict[str, Any], parts: list[str], value: Any) -> str | None:
                 node[part] = value
             else:
                 meant = _meant_entry(model, node, part)
+                below = _descend(model, part, node)
+                if part not in node and typing.get_origin(below) is list:
+                    where = ".".join(parts[: i + 1])
+                    return (f"{where} is not in the file (its default applies), so it has no "
+                            f"items to set: give the whole list, {where}=[...]")
                 if meant:
                     table = ".".join(parts[: i + 1])
                     return (f"{'.'.join(parts[:i])} has no {part!r}; did you mean {meant!r}? "
                             f"(to add an entry of that name, give it whole: {table}={{...}})")
                 if not isinstance(node.get(part), dict | list):
                     node[part] = {}
-                model, node = _descend(model, part, node), node[part]
+                model, node = below, node[part]
         else:
             return f"{'.'.join(parts[:i])} is a single value, not a table"
     return None
@@ -214,6 +219,13 @@ def _field_problems(err: ValidationError, raw: Mapping[str, Any]) -> list[tuple[
             msg = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
         elif e["type"] == "missing":
             msg = "required key is missing"
+        elif e["type"] == "model_attributes_type":
+            # Only a distribution (a tagged union after a before-validator)
+            # gets this error for a value that is no table.
+            msg = ('a distribution is a number or a table such as { kind = "exponential", '
+                   f"mean = 5 }} (got {e['input']!r})")
+        elif e["type"] == "model_type":
+            msg = f"a table is needed here (got {e['input']!r})"
         elif e["type"] == "union_tag_not_found":
             msg = (
                 "a distribution needs a kind (one of constant, exponential, lognormal, gamma, "
