@@ -88,6 +88,18 @@ def test_a_value_beyond_a_limit_is_named_once(override: str, key: str, fragment:
     assert fragment in found[key]
 
 
+def test_a_rate_far_beyond_every_limit_is_one_problem_in_readable_figures() -> None:
+    """Victims, money and contacts all overflow: the first of them is said, once."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(XIAMEN, ["contacts.rate_per_hour=1e18"])
+    [(key, problem)] = info.value.problems
+    assert key == "contacts.rate_per_hour"
+    assert problem.startswith("about 7.2e+19 hooked victims expected in a replication; at most "
+                              f"{MAX_EXPECTED_CASES:,}")
+    small = problems(["contacts.rate_per_hour=1e6"])["contacts.rate_per_hour"]
+    assert small.startswith("about 72,000,000 hooked victims")
+
+
 def test_a_policy_beyond_a_limit_is_named_under_the_policy() -> None:
     found = problems(['policies.huge={"contacts.rate_per_hour"=1e7}'])
     assert list(found) == ["policies.huge.contacts.rate_per_hour"]

@@ -198,7 +198,13 @@ def limit_problems(scenario: Scenario) -> list[tuple[str, str]]:
         problems += _fan_out_problems(scenario)
     if not problems:  # else the transfers would only repeat a size named above
         problems += _transfer_problems(scenario)
-    return [(line.partition(": ")[0], line.partition(": ")[2]) for line in problems]
+    found: dict[str, str] = {}
+    for line in problems:
+        # A rate beyond the victims' limit is usually beyond the money's too:
+        # the first problem of a key says it.
+        key, _, problem = line.partition(": ")
+        found.setdefault(key, problem)
+    return list(found.items())
 
 
 def _size_problems(scenario: Scenario) -> list[str]:
@@ -232,7 +238,7 @@ def _contact_problems(scenario: Scenario) -> list[str]:
     cases = expected_cases(scenario)
     if cases > MAX_EXPECTED_CASES:
         return [
-            f"contacts.rate_per_hour: about {cases:,.0f} hooked victims expected in a "
+            f"contacts.rate_per_hour: about {_about(cases)} hooked victims expected in a "
             f"replication; at most {MAX_EXPECTED_CASES:,} (each case is kept in memory)"
         ]
     would_be = expected_would_be(scenario)
@@ -250,6 +256,11 @@ def _contact_problems(scenario: Scenario) -> list[str]:
             "in 64 bits)"
         ]
     return []
+
+
+def _about(count: float) -> str:
+    """Write an expected count readably: in full up to a billion, else in three digits."""
+    return f"{count:,.0f}" if count < 1e9 else f"{count:.3g}"
 
 
 def _amount_problems(scenario: Scenario) -> list[str]:
