@@ -2,15 +2,20 @@
 
 __version__ = "0.1.0"
 
-from fraudsim.engine import select_engine
+from fraudsim.engine import select_engine, stop_command_on
 
 # Before any model module is imported: a compiled module older than its
 # source would silently run old code, so an out-of-date one is set aside.
-select_engine()
+try:
+    select_engine()
+except (ImportError, ValueError) as _error:  # a bad FRAUDSIM_ENGINE, a stale engine asked for
+    stop_command_on(_error)  # the fraudsim command says it in one line; a library import raises
+    raise
 
-from fraudsim.api import SimulationResult, simulate  # noqa: E402  (after the check)
-from fraudsim.experiments import ComparisonResult, compare, sweep  # noqa: E402
-from fraudsim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+# After the check: these import the model.
+from fraudsim.api import SimulationResult, simulate
+from fraudsim.experiments import ComparisonResult, compare, sweep
+from fraudsim.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
     "ComparisonResult",

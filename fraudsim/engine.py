@@ -252,6 +252,30 @@ def use_python_engine(root: Path) -> None:
     sys.meta_path.insert(0, _SourceFinder(root))
 
 
+def stop_command_on(error: Exception, argv0: str | None = None) -> None:
+    """End the ``fraudsim`` command with a one-line message if the engine cannot be chosen.
+
+    The engine is chosen when the package is imported, which the command
+    does before its ``main`` can catch anything: left alone, a mistyped
+    ``FRAUDSIM_ENGINE`` would end every command in a traceback. Imported as
+    a library (any other program), nothing happens here and the caller
+    raises the error.
+
+    Args:
+        error: The error of :func:`select_engine`.
+        argv0: The program's name (default ``sys.argv[0]``).
+
+    Raises:
+        SystemExit: 2 for a value that is no engine (bad input), 1 for an
+            engine asked for that cannot run (as ``main`` treats a stale one).
+    """
+    program = Path(sys.argv[0] if argv0 is None else argv0).name
+    if program not in ("fraudsim", "fraudsim.exe"):
+        return
+    print(f"fraudsim: {error}", file=sys.stderr)
+    raise SystemExit(1 if isinstance(error, StaleEngineError) else 2)
+
+
 def select_engine(environ: Mapping[str, str] | None = None) -> str:
     """Choose the engine when ``fraudsim`` is imported; return ``"compiled"`` or ``"python"``.
 

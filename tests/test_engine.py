@@ -34,6 +34,7 @@ from fraudsim.engine import (
     remove_compiled,
     select_engine,
     source_path,
+    stop_command_on,
     write_stamp,
 )
 
@@ -240,3 +241,30 @@ def test_an_engine_request_is_read_whatever_its_case_and_spaces(typed: str, want
         assert done.stdout.split() == [wanted]
     else:
         assert wanted == "compiled" and "FRAUDSIM_ENGINE=compiled" in done.stderr
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (ValueError("FRAUDSIM_ENGINE must be 'python' or 'compiled', not 'x'"), 2),
+    (StaleEngineError("FRAUDSIM_ENGINE=compiled, but the engine is not compiled"), 1),
+])
+def test_the_command_says_an_engine_error_in_one_line(
+    error: Exception, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the fraudsim command: one line and an exit code; imported by a program: nothing."""
+    stop_command_on(error, "/usr/bin/python3")  # returns: the importing program raises
+    assert capsys.readouterr().err == ""
+    with pytest.raises(SystemExit) as stop:
+        stop_command_on(error, "/venv/bin/fraudsim")
+    assert stop.value.code == code
+    assert capsys.readouterr().err == f"fraudsim: {error}\n"
+
+
+def test_the_installed_command_with_a_mistyped_engine_exits_2_without_a_traceback() -> None:
+    command = Path(sys.executable).with_name("fraudsim")
+    if not command.exists():
+        pytest.skip("no fraudsim command beside this interpreter")
+    env = {**os.environ, "FRAUDSIM_ENGINE": "bogus"}
+    done = subprocess.run([str(command), "schema"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "fraudsim: FRAUDSIM_ENGINE must be 'python' or 'compiled', not 'bogus'\n"
