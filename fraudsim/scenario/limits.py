@@ -15,11 +15,12 @@ the point of harm; a scenario beyond one is refused with the limit named.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from fraudsim.scenario.distributions import Distribution
-    from fraudsim.scenario.schema import Scenario
+    from fraudsim.scenario.schema import ScamType, Scenario
 
 MAX_EXPECTED_CASES: Final = 20_000_000
 """Hooked victims a replication may expect: each case is kept in memory
@@ -82,11 +83,27 @@ def expected_contacts(scenario: Scenario) -> float:
     return scenario.contacts.rate_per_hour * scenario.time.horizon_days * 24.0
 
 
-def _hook(scenario: Scenario) -> float:
-    """Return the chance that a contact of a random type would hook its target."""
+def _per_contact(scenario: Scenario, per_victim: Callable[[ScamType], float]) -> float:
+    """Return what a contact of a random type brings, ``per_victim`` of each type it hooks.
+
+    The types' shares weigh each type's hook chance times ``per_victim``
+    (1 for the victims themselves, their mean payments, their money).
+    """
     types = list(scenario.scam_types.values())
     share = sum(t.share for t in types)
-    return sum(t.share * t.hook_prob for t in types) / share if share else 0.0
+    if not share:
+        return 0.0
+    return sum(t.share * t.hook_prob * per_victim(t) for t in types) / share
+
+
+def _hook(scenario: Scenario) -> float:
+    """Return the chance that a contact of a random type would hook its target."""
+    return _per_contact(scenario, lambda _: 1.0)
+
+
+def _not_intercepted(scenario: Scenario) -> float:
+    """Return the mean number of contacts of one replication that interception lets through."""
+    return expected_contacts(scenario) * (1.0 - scenario.contacts.interception_share)
 
 
 def expected_would_be(scenario: Scenario) -> float:
@@ -126,16 +143,8 @@ def expected_exposure(scenario: Scenario) -> float:
     Each type's victims (as in :func:`expected_cases`) times its mean
     number of payments and its mean payment.
     """
-    types = list(scenario.scam_types.values())
-    share = sum(t.share for t in types)
-    if not share:
-        return 0.0
-    per_contact = sum(
-        t.share * t.hook_prob * _mean(t.installments) * _mean(t.installment_fen) for t in types
-    ) / share
-    contacts = scenario.contacts
-    hours = scenario.time.horizon_days * 24.0
-    return contacts.rate_per_hour * hours * (1.0 - contacts.interception_share) * per_contact
+    return _not_intercepted(scenario) * _per_contact(
+        scenario, lambda t: _mean(t.installments) * _mean(t.installment_fen))
 
 
 def _mean(dist: Distribution) -> float:
@@ -167,15 +176,8 @@ def expected_transfers(scenario: Scenario) -> float:
     ``1 + f0 + f0 f1 + ...`` transfers, ``fk`` being layer k's mean fan-out;
     pooling, which sweeps several victims' money at once, only makes fewer.
     """
-    types = list(scenario.scam_types.values())
-    share = sum(t.share for t in types)
-    per_contact = (
-        sum(t.share * t.hook_prob * _count_mean(t.installments) for t in types) / share
-        if share
-        else 0.0
-    )
-    contacts = expected_contacts(scenario) * (1.0 - scenario.contacts.interception_share)
-    payments = contacts * per_contact
+    payments = _not_intercepted(scenario) * _per_contact(
+        scenario, lambda t: _count_mean(t.installments))
     payments += sum(len(case.installments_fen) for case in scenario.scripted_cases)
     per_payment, reach = 0.0, 1.0
     for layer in scenario.mule_network.layers:
