@@ -158,7 +158,7 @@ def _check_lognormal_quantiles(median: float, p95: float) -> None:
     Raises:
         ValueError: Naming p95/median, the sigma it gives and the bound.
     """
-    sigma = math.log(p95 / median) / Z95
+    _, sigma = lognormal_of_quantiles(median, p95)
     if not sigma <= MAX_SIGMA:
         shown = _shown((math.log(p95) - math.log(median)) / Z95, MAX_SIGMA)
         most = math.exp(MAX_SIGMA * Z95)
