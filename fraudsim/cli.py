@@ -22,6 +22,7 @@ from fraudsim.cli_args import (
     Handler,
     add_scenario_args,
     whole_number,
+    with_source,
 )
 from fraudsim.cli_calibration import register as register_calibration
 from fraudsim.cli_experiments import register as register_experiments
@@ -150,7 +151,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         goals_for(scenario)  # what fraudsim check would refuse, refused here too
     except ScenarioError as err:
-        raise ScenarioError(str(args.scenario), err.problems) from None
+        raise with_source(args.scenario, err) from None
     print(
         f"{args.scenario}: valid scenario {scenario.name!r}: {len(scenario.scam_types)} scam "
         f"types, {len(scenario.regions)} regions, {len(scenario.banks)} banks, "

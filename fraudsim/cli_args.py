@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from fraudsim.scenario.loading import ScenarioError
+
 EXIT_FAILED = 1
 """A check, target or replication failed."""
 EXIT_BAD_INPUT = 2
@@ -29,6 +31,15 @@ MAX_WORKERS: Final = 1024
 
 Handler = Callable[[argparse.Namespace], int]
 """Runs a parsed sub-command and returns its exit code."""
+
+
+def with_source(path: Path, err: ScenarioError) -> ScenarioError:
+    """Return the problems of ``err`` as the scenario file's own (named by its path).
+
+    Targets are resolved after the file has loaded, under the scenario's
+    name; the command reports them under the file the user gave.
+    """
+    return ScenarioError(str(path), err.problems)
 
 
 def whole_number(least: int, most: int = MAX_INT64) -> Callable[[str], int]:

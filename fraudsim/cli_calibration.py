@@ -18,6 +18,7 @@ from fraudsim.cli_args import (
     Handler,
     add_scenario_args,
     whole_number,
+    with_source,
 )
 from fraudsim.scenario.loading import ScenarioError, load_scenario
 
@@ -66,10 +67,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in rows) else EXIT_FAILED
 
 
-def _with_source(path: Path, err: ScenarioError) -> ScenarioError:
-    return ScenarioError(str(path), err.problems)
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     """Run a scenario's replications and print each target's verdict."""
     from fraudsim.calibration import check_scenario
@@ -79,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         report = check_scenario(scenario, args.replications, args.seed, args.workers)
     except ScenarioError as err:
-        raise _with_source(args.scenario, err) from None
+        raise with_source(args.scenario, err) from None
     print(check_text(report, f"fraudsim check {args.scenario}"))
     return 0 if report.passed else EXIT_FAILED
 
@@ -95,7 +92,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         fit = calibrate(scenario, params, args.replications, args.seed, args.max_evals,
                         args.workers)
     except ScenarioError as err:
-        raise _with_source(args.scenario, err) from None
+        raise with_source(args.scenario, err) from None
     rows = [(p.path, number(p.start), number(v), f"{number(p.low)} … {number(p.high)}")
             for p, v in zip(fit.parameters, fit.values, strict=True)]
     print(f"fraudsim calibrate {args.scenario}: {fit.evaluations} candidates, "
